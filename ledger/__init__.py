@@ -1,0 +1,1 @@
+"""The duty and accountability ledger: domain and event store (no HTTP here)."""

@@ -1,0 +1,195 @@
+"""The event envelope of SPEC §3: what a client proposes and what the log stores.
+
+``parse_proposed`` is the one entrance for every event from outside (HTTP, ``ledger
+import``): it checks the envelope's shape, the catalogue type, the timestamps and the
+stream, and returns a ``Proposed`` event or raises ``InvalidEnvelope`` naming each bad
+field. The domain's own rules are applied afterwards, by the appender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.canonical import canonical_bytes, chain_hash, is_safe_integer
+from ledger.catalogue import EVENT_TYPES, stream_for
+from ledger.errors import FieldError, InvalidEnvelope
+from ledger.timeutil import normalise_timestamp
+
+__all__ = ["Proposed", "StoredEvent", "parse_proposed", "verify_link"]
+
+CLIENT_FIELDS = frozenset(
+    {"type", "stream", "occurred_at", "data", "idempotency_key", "expected_version"}
+)
+#: set by the server; a client may send them back (e.g. re-importing an export) but they are ignored
+SERVER_FIELDS = frozenset({"position", "version", "recorded_at", "actor", "prev_hash", "hash"})
+MAX_KEY_LENGTH = 200
+MAX_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """An event a client asks the ledger to append, already shape-checked."""
+
+    type: str
+    stream: str
+    occurred_at: str  # normalised RFC 3339, the client's offset kept
+    data: dict[str, Any]
+    actor: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+    @property
+    def entity_id(self) -> str:
+        return self.stream.partition(":")[2]
+
+    def request_hash(self) -> str:
+        """Fingerprint of the body, to tell a retry from a reuse of an idempotency key."""
+        body = {
+            "actor": self.actor,
+            "data": self.data,
+            "occurred_at": self.occurred_at,
+            "stream": self.stream,
+            "type": self.type,
+        }
+        return hashlib.sha256(canonical_bytes(body)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the log holds it. ``hash`` chains it to the event before."""
+
+    position: int
+    stream: str
+    version: int
+    type: str
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    data: dict[str, Any]
+    idempotency_key: str | None
+    prev_hash: str
+    hash: str
+
+    def canonical(self) -> bytes:
+        """The bytes the hash covers (README, "Verifying the chain")."""
+        return canonical_bytes(
+            {
+                "actor": self.actor,
+                "data": self.data,
+                "idempotency_key": self.idempotency_key,
+                "occurred_at": self.occurred_at,
+                "position": self.position,
+                "recorded_at": self.recorded_at,
+                "stream": self.stream,
+                "type": self.type,
+                "version": self.version,
+            }
+        )
+
+    def expected_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.canonical())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "stream": self.stream,
+            "version": self.version,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "data": self.data,
+            "idempotency_key": self.idempotency_key,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def parse_proposed(raw: object, actor: str, idempotency_key: str | None = None) -> Proposed:
+    """Check one envelope from outside. ``idempotency_key`` (e.g. a header) fills in a missing one."""
+    if not isinstance(raw, dict):
+        raise InvalidEnvelope([FieldError("", "an event must be a JSON object")])
+    errors: list[FieldError] = []
+    for name in raw.keys() - CLIENT_FIELDS - SERVER_FIELDS:
+        errors.append(FieldError(name, "is not a field of an event envelope"))
+
+    event_type = raw.get("type")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        errors.append(FieldError("type", f"{event_type!r} is not an event type of the catalogue"))
+        event_type = None
+
+    occurred_at = ""
+    try:
+        occurred_at = normalise_timestamp(raw.get("occurred_at"))
+    except ValueError as exc:
+        errors.append(FieldError("occurred_at", str(exc)))
+
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        errors.append(FieldError("data", "must be a JSON object"))
+        data = {}
+    else:
+        errors.extend(_check_json(data, "data", 0))
+
+    stream = _check_stream(event_type, raw.get("stream"), data, errors)
+    key = raw.get("idempotency_key", idempotency_key)
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH):
+        errors.append(FieldError("idempotency_key", f"must be a string of 1 to {MAX_KEY_LENGTH} characters"))
+    expected = raw.get("expected_version")
+    if expected is not None and (type(expected) is not int or expected < 0):
+        errors.append(FieldError("expected_version", "must be a non-negative integer"))
+
+    if errors:
+        raise InvalidEnvelope(errors)
+    assert event_type is not None
+    return Proposed(event_type, stream, occurred_at, data, actor, key, expected)
+
+
+def _check_stream(
+    event_type: str | None, given: object, data: dict[str, Any], errors: list[FieldError]
+) -> str:
+    if given is not None and not isinstance(given, str):
+        errors.append(FieldError("stream", "must be a string"))
+        return ""
+    if event_type is None:
+        return ""
+    _, id_field = EVENT_TYPES[event_type]
+    entity_id = data.get(id_field)
+    if not isinstance(entity_id, str) or not entity_id.strip() or len(entity_id) > MAX_KEY_LENGTH:
+        errors.append(FieldError(f"data/{id_field}", "is required: a non-empty string id"))
+        return ""
+    derived = stream_for(event_type, entity_id)
+    if given is not None and given != derived:
+        errors.append(
+            FieldError("stream", f"{given!r} contradicts the entity id: this event belongs to {derived!r}")
+        )
+    return derived
+
+
+def _check_json(value: object, path: str, depth: int) -> list[FieldError]:
+    """Only what survives canonicalisation unchanged: safe integers, finite floats, str keys."""
+    if depth > MAX_DEPTH:
+        return [FieldError(path, f"nests deeper than {MAX_DEPTH} levels")]
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in _check_json(v, f"{path}/{k}", depth + 1)]
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _check_json(v, f"{path}/{i}", depth + 1)]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int):
+        return [] if is_safe_integer(value) else [FieldError(path, "integer out of range (±2^53−1)")]
+    if isinstance(value, float):
+        ok = value == value and abs(value) != float("inf")
+        return [] if ok else [FieldError(path, "must be a finite number")]
+    return [FieldError(path, "is not a JSON value")]
+
+
+def verify_link(event: StoredEvent, prev_hash: str) -> str | None:
+    """Why ``event`` breaks the chain after ``prev_hash``, or None when it holds."""
+    if event.prev_hash != prev_hash:
+        return "prev_hash does not match the hash of the event before"
+    if event.hash != event.expected_hash():
+        return "hash does not match the event's canonical bytes"
+    return None
