@@ -29,8 +29,8 @@ class Decision(Protocol):
     def rollback(self, mark: object) -> None:
         """Forget everything decided since ``mark``."""
 
-    def commit(self) -> None:
-        """The group is in the log: make its effects the committed state."""
+    def commit(self, position: int) -> None:
+        """The group is in the log, up to ``position``: make its effects the committed state."""
 
     def abort(self) -> None:
         """The write failed: forget everything decided in this Decision."""
@@ -47,6 +47,9 @@ class Decider(Protocol):
 
 
 class _AcceptAllDecision:
+    def __init__(self, decider: AcceptAll) -> None:
+        self._decider = decider
+
     def decide(self, event: Proposed, position: int) -> None:
         return None
 
@@ -56,8 +59,8 @@ class _AcceptAllDecision:
     def rollback(self, mark: object) -> None:
         return None
 
-    def commit(self) -> None:
-        return None
+    def commit(self, position: int) -> None:
+        self._decider.position = position
 
     def abort(self) -> None:
         return None
@@ -70,7 +73,7 @@ class AcceptAll:
         self.position = 0
 
     def begin(self) -> Decision:
-        return _AcceptAllDecision()
+        return _AcceptAllDecision(self)
 
     def replay(self, event: StoredEvent) -> None:
         self.position = event.position
