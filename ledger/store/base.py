@@ -1,0 +1,410 @@
+"""The store contract and the one appender behind both backends.
+
+A backend offers a serialised write transaction (``WriteTx``) and plain reads; the
+``EventStore`` adds what must be identical everywhere: group commit, expected versions,
+idempotency, the domain's decisions, the hash chain, subscriptions and verification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, AsyncContextManager, Protocol
+
+import structlog
+
+from ledger.canonical import GENESIS_HASH, chain_hash
+from ledger.decider import AcceptAll, Decider, Decision
+from ledger.envelope import Proposed, StoredEvent, verify_link
+from ledger.errors import (
+    ConcurrencyConflict,
+    DomainRefused,
+    IdempotencyConflict,
+    LedgerError,
+    StoreUnavailable,
+)
+from ledger.timeutil import format_recorded, utc_now
+
+__all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
+
+log = structlog.get_logger("ledger.store")
+
+#: how many events one group commit gathers at most
+MAX_GROUP_EVENTS = 5000
+#: how long a subscriber sleeps when no notification arrives (another process may write)
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    position: int = 0
+    hash: str = GENESIS_HASH
+    recorded_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """What is written: the event and the fingerprint of the request that posted it."""
+
+    event: StoredEvent
+    request_hash: str
+
+
+class WriteTx(Protocol):
+    """One write transaction, holding the ledger's write lock until it ends."""
+
+    async def head(self) -> Head: ...
+
+    async def read_range(self, after: int, until: int) -> list[StoredEvent]: ...
+
+    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]: ...
+
+    async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]: ...
+
+    async def insert(self, rows: Sequence[StoredRow]) -> None: ...
+
+
+class Backend(ABC):
+    """What a database must do for the ledger. ``EventStore`` does the rest."""
+
+    #: which migrations folder applies: ``sqlite`` or ``postgres``
+    kind: str
+
+    @abstractmethod
+    def write_transaction(self) -> AsyncContextManager[WriteTx]:
+        """A transaction serialised against every other writer, in any process."""
+
+    @abstractmethod
+    async def read(
+        self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
+    ) -> list[StoredEvent]: ...
+
+    @abstractmethod
+    async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
+        """Rows as stored, for verification: (position, fields) or (position, why unreadable)."""
+
+    @abstractmethod
+    async def head(self) -> Head: ...
+
+    @abstractmethod
+    async def position_at(self, recorded_at: str) -> int:
+        """The last position recorded at or before ``recorded_at`` (0 if none)."""
+
+    @abstractmethod
+    async def wait_for_append(self, seen: int, timeout: float) -> int:
+        """Wait until the append signal moves past ``seen`` or ``timeout``; return the signal."""
+
+    @abstractmethod
+    def signal(self) -> int:
+        """The in-process append signal: a counter bumped on every notification."""
+
+    @abstractmethod
+    async def applied_migrations(self) -> set[int]:
+        """Versions already applied (creating the bookkeeping table if needed)."""
+
+    @abstractmethod
+    async def apply_migration(self, version: int, name: str, sql: str) -> None:
+        """Run one numbered migration in one transaction, as the database owner."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+@dataclass
+class _Request:
+    events: Sequence[Proposed]
+    future: asyncio.Future[list[StoredEvent]]
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    count: int
+    head_hash: str
+    bad_position: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class _Group:
+    """The state of one group commit while its requests are decided."""
+
+    head: Head
+    recorded_at: str
+    decision: Decision
+    versions: dict[str, int]
+    existing: dict[str, StoredRow]
+    position: int = 0
+    prev_hash: str = GENESIS_HASH
+    rows: list[StoredRow] = field(default_factory=list)
+    keys: dict[str, StoredRow] = field(default_factory=dict)
+
+
+class EventStore:
+    """The ledger's log: append (group-committed), read, subscribe, verify."""
+
+    def __init__(self, backend: Backend, decider: Decider | None = None) -> None:
+        self.backend = backend
+        self.decider: Decider = decider if decider is not None else AcceptAll()
+        self._pending: list[_Request] = []
+        self._work = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def append(self, events: Sequence[Proposed]) -> list[StoredEvent]:
+        """Append ``events`` atomically, in order; return them as stored.
+
+        Raises ``ConcurrencyConflict``, ``IdempotencyConflict`` or ``DomainRefused``
+        (with the index of the offending event) and then appends nothing.
+        """
+        if not events:
+            return []
+        if self._closing:
+            raise StoreUnavailable("the ledger is shutting down")
+        future: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Request(events, future))
+        self._work.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop(), name="ledger-appender")
+        # shield: a caller that goes away must not cancel a write other callers share
+        return await asyncio.shield(future)
+
+    async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Replay into the decider whatever the log holds beyond it (startup, before serving)."""
+        while True:
+            events = await self.backend.read(self.decider.position, 5000)
+            for event in events:
+                self.decider.replay(event)
+            if progress is not None and events:
+                progress(len(events))
+            if len(events) < 5000:
+                return self.decider.position
+
+    async def _write_loop(self) -> None:
+        while self._pending:
+            group, size = [], 0
+            while self._pending and (not group or size + len(self._pending[0].events) <= MAX_GROUP_EVENTS):
+                request = self._pending.pop(0)
+                group.append(request)
+                size += len(request.events)
+            await self._write_group(group)
+
+    async def _write_group(self, requests: list[_Request]) -> None:
+        outcomes: list[list[StoredEvent] | BaseException] = []
+        decision: Decision | None = None
+        try:
+            async with self.backend.write_transaction() as tx:
+                head = await tx.head()
+                await self._replay_foreign(tx, head)
+                decision = self.decider.begin()
+                group = await self._open_group(tx, head, requests, decision)
+                outcomes = [self._decide_request(group, request) for request in requests]
+                if group.rows:
+                    await tx.insert(group.rows)
+        except Exception as exc:  # the database failed: nobody's events were written
+            if decision is not None:
+                decision.abort()
+            log.error("append failed", error=repr(exc), requests=len(requests))
+            failure = exc if isinstance(exc, LedgerError) else StoreUnavailable(f"append failed: {exc}")
+            for request in requests:
+                if not request.future.done():
+                    request.future.set_exception(failure)
+            return
+        assert decision is not None
+        decision.commit(group.position)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if request.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                request.future.set_exception(outcome)
+            else:
+                request.future.set_result(outcome)
+
+    async def _replay_foreign(self, tx: WriteTx, head: Head) -> None:
+        """Events another process appended since we last wrote: fold them before deciding."""
+        while self.decider.position < head.position:
+            events = await tx.read_range(self.decider.position, head.position)
+            if not events:
+                raise StoreUnavailable("the log has a gap below its head")
+            for event in events:
+                self.decider.replay(event)
+
+    async def _open_group(
+        self, tx: WriteTx, head: Head, requests: list[_Request], decision: Decision
+    ) -> _Group:
+        streams = {e.stream for r in requests for e in r.events}
+        keys = {e.idempotency_key for r in requests for e in r.events if e.idempotency_key}
+        now = format_recorded(utc_now())
+        return _Group(
+            head=head,
+            # transaction time never decreases along positions, even if the clock steps back
+            recorded_at=max(now, head.recorded_at),
+            decision=decision,
+            versions=await tx.stream_versions(sorted(streams)),
+            existing=await tx.find_keys(sorted(keys)) if keys else {},
+            position=head.position,
+            prev_hash=head.hash,
+        )
+
+    def _decide_request(self, group: _Group, request: _Request) -> list[StoredEvent] | BaseException:
+        mark = group.decision.mark()
+        saved = (group.position, group.prev_hash, len(group.rows), dict(group.versions))
+        try:
+            replayed = _idempotent_replay(request.events, group)
+            if replayed is not None:
+                return replayed
+            return [self._decide_event(group, i, e) for i, e in enumerate(request.events)]
+        except Exception as exc:  # refused (or a bug in a rule): undo this request only
+            group.decision.rollback(mark)
+            group.position, group.prev_hash, kept, versions = saved
+            del group.rows[kept:]
+            group.versions = versions
+            if not isinstance(exc, LedgerError):
+                log.exception("deciding an event failed unexpectedly")
+            return exc
+
+    def _decide_event(self, group: _Group, index: int, proposed: Proposed) -> StoredEvent:
+        current = group.versions.get(proposed.stream, 0)
+        if proposed.expected_version is not None and proposed.expected_version != current:
+            raise ConcurrencyConflict(proposed.stream, proposed.expected_version, current)
+        position = group.position + 1
+        try:
+            group.decision.decide(proposed, position)
+        except DomainRefused as refused:
+            raise refused.at_index(index) from None
+        unsigned = StoredEvent(
+            position=position,
+            stream=proposed.stream,
+            version=current + 1,
+            type=proposed.type,
+            occurred_at=proposed.occurred_at,
+            recorded_at=group.recorded_at,
+            actor=proposed.actor,
+            data=proposed.data,
+            idempotency_key=proposed.idempotency_key,
+            prev_hash=group.prev_hash,
+            hash="",
+        )
+        stored = _signed(unsigned)
+        row = StoredRow(stored, proposed.request_hash())
+        group.rows.append(row)
+        if proposed.idempotency_key:
+            group.keys[proposed.idempotency_key] = row
+        group.position, group.prev_hash = position, stored.hash
+        group.versions[proposed.stream] = current + 1
+        return stored
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def read(
+        self, after: int = 0, limit: int = 1000, stream: str | None = None, types: Sequence[str] = ()
+    ) -> list[StoredEvent]:
+        return await self.backend.read(after, limit, stream, types)
+
+    async def read_stream(self, stream: str) -> list[StoredEvent]:
+        events: list[StoredEvent] = []
+        while True:
+            page = await self.backend.read(events[-1].position if events else 0, 5000, stream)
+            events.extend(page)
+            if len(page) < 5000:
+                return events
+
+    async def head(self) -> Head:
+        return await self.backend.head()
+
+    async def position_at(self, recorded_at: str) -> int:
+        return await self.backend.position_at(recorded_at)
+
+    async def subscribe(self, after: int = 0, batch: int = 1000) -> AsyncIterator[StoredEvent]:
+        """Every event after ``after``, once and in order, then each new one as it commits."""
+        position = after
+        while True:
+            seen = self.backend.signal()
+            events = _contiguous(position, await self.backend.read(position, batch))
+            for event in events:
+                yield event
+                position = event.position
+            if len(events) < batch:
+                await self.backend.wait_for_append(seen, POLL_SECONDS)
+
+    # -- verifying -------------------------------------------------------------------------
+
+    async def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Walk the whole chain: positions 1, 2, 3 …, each prev_hash and each hash."""
+        position, prev_hash = 0, GENESIS_HASH
+        while True:
+            page = await self.backend.read_raw(position, 5000)
+            for pos, fields in page:
+                problem = _check_row(pos, position, prev_hash, fields)
+                if problem is not None:
+                    return VerifyReport(False, position, prev_hash, pos, problem)
+                assert isinstance(fields, dict)
+                position, prev_hash = pos, fields["hash"]
+            if progress is not None and page:
+                progress(len(page))
+            if len(page) < 5000:
+                return VerifyReport(True, position, prev_hash)
+
+    async def close(self) -> None:
+        """Finish the writes already accepted, then release the database."""
+        self._closing = True
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer
+        await self.backend.close()
+
+
+def _signed(event: StoredEvent) -> StoredEvent:
+    from dataclasses import replace
+
+    return replace(event, hash=chain_hash(event.prev_hash, event.canonical()))
+
+
+def _idempotent_replay(events: Sequence[Proposed], group: _Group) -> list[StoredEvent] | None:
+    """The stored result of a retried request, None for a new one; a reused key is refused."""
+    keyed = [e for e in events if e.idempotency_key]
+    if not keyed:
+        return None
+    found = [group.keys.get(k) or group.existing.get(k) for k in (e.idempotency_key or "" for e in keyed)]
+    if all(row is None for row in found):
+        if len({e.idempotency_key for e in keyed}) != len(keyed):
+            raise IdempotencyConflict(str(keyed[0].idempotency_key), "it is used twice in one batch")
+        return None
+    if len(keyed) != len(events) or any(row is None for row in found):
+        raise IdempotencyConflict(
+            str(keyed[0].idempotency_key), "part of this batch was appended before and part was not"
+        )
+    for proposed, row in zip(keyed, found, strict=True):
+        assert row is not None
+        if row.request_hash != proposed.request_hash():
+            raise IdempotencyConflict(str(proposed.idempotency_key))
+    return [row.event for row in found if row is not None]
+
+
+def _contiguous(after: int, events: list[StoredEvent]) -> list[StoredEvent]:
+    """Defence in depth: positions are committed in order (the write lock is held until
+    commit), so a reader never sees a gap; if it ever did, stop before it and read again."""
+    expected = after + 1
+    for i, event in enumerate(events):
+        if event.position != expected:
+            log.warning("gap in the log seen by a reader", after=expected - 1, got=event.position)
+            return events[:i]
+        expected += 1
+    return events
+
+
+def _check_row(pos: int, before: int, prev_hash: str, fields: dict[str, Any] | str) -> str | None:
+    if pos != before + 1:
+        return f"position {before + 1} is missing (next stored is {pos})"
+    if isinstance(fields, str):
+        return fields
+    try:
+        event = StoredEvent(**fields)
+    except TypeError as exc:
+        return f"unreadable row: {exc}"
+    return verify_link(event, prev_hash)

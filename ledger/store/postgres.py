@@ -1,0 +1,200 @@
+"""The production backend: PostgreSQL through asyncpg.
+
+Writers serialise on one transaction-scoped advisory lock. It is held until COMMIT, and
+PostgreSQL makes a commit visible before it releases the transaction's locks, so the next
+writer reads a head that includes every earlier group: positions are handed out in commit
+order, and a reader's snapshot is always a prefix of the log — never a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import structlog
+
+from ledger.envelope import StoredEvent
+from ledger.errors import StoreUnavailable
+from ledger.store.base import Backend, Head, StoredRow
+from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
+from ledger.store.signal import AppendSignal
+
+__all__ = ["PostgresBackend"]
+
+log = structlog.get_logger("ledger.store.postgres")
+
+#: the advisory lock every writer takes: "ledger" as a 64-bit number
+WRITE_LOCK = 0x6C6564676572
+CHANNEL = "ledger_events"
+SERVICE_ROLE = "ledger_app"
+
+
+class _PostgresTx:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def head(self) -> Head:
+        return await _head(self._conn)
+
+    async def read_range(self, after: int, until: int) -> list[StoredEvent]:
+        rows = await self._conn.fetch(
+            f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 AND position <= $2 "
+            "ORDER BY position LIMIT 5000",
+            after,
+            until,
+        )
+        return [event_from_record(r) for r in rows]
+
+    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
+        rows = await self._conn.fetch(
+            "SELECT stream, MAX(version) FROM events WHERE stream = ANY($1::text[]) GROUP BY stream",
+            list(streams),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]:
+        rows = await self._conn.fetch(
+            f"SELECT {SELECT_COLUMNS}, request_hash FROM events WHERE idempotency_key = ANY($1::text[])",
+            list(keys),
+        )
+        return {r["idempotency_key"]: StoredRow(event_from_record(r), r["request_hash"]) for r in rows}
+
+    async def insert(self, rows: Sequence[StoredRow]) -> None:
+        # COPY: one round trip for the whole group, the cheapest way into the table
+        await self._conn.copy_records_to_table(
+            "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
+        )
+        # delivered to listeners only when (and if) the transaction commits
+        await self._conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(rows[-1].event.position))
+
+
+async def _head(conn: asyncpg.Connection) -> Head:
+    row = await conn.fetchrow("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+    return Head(row[0], row[1], row[2]) if row else Head()
+
+
+async def _use_service_role(conn: asyncpg.Connection) -> None:
+    """Drop to the role that may only SELECT and INSERT the log, when it exists and we may."""
+    allowed = await conn.fetchval(
+        "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = $1", SERVICE_ROLE
+    )
+    if allowed:
+        await conn.execute(f"SET ROLE {SERVICE_ROLE}")
+
+
+class PostgresBackend(Backend):
+    kind = "postgres"
+
+    def __init__(self, dsn: str, pool: asyncpg.Pool) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self._signal = AppendSignal()
+        self._listener: asyncpg.Connection | None = None
+
+    @classmethod
+    async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresBackend:
+        try:
+            pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=max_size, init=_use_service_role, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redacted(dsn)}: {exc}") from exc
+        assert pool is not None
+        return cls(dsn, pool)
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of its own; if it drops, readers fall back to polling."""
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            self._listener = await asyncpg.connect(self.dsn)
+            await self._listener.add_listener(CHANNEL, lambda *_: self._signal.bump())
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[_PostgresTx]:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                yield _PostgresTx(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
+        self._signal.bump()
+
+    async def read(
+        self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
+    ) -> list[StoredEvent]:
+        where, params = ["position > $1"], [after]
+        if stream is not None:
+            params.append(stream)  # type: ignore[arg-type]
+            where.append(f"stream = ${len(params)}")
+        if types:
+            params.append(list(types))  # type: ignore[arg-type]
+            where.append(f"type = ANY(${len(params)}::text[])")
+        params.append(limit)
+        sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ${len(params)}"
+        rows = await self.pool.fetch(sql, *params)
+        return [event_from_record(r) for r in rows]
+
+    async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
+        rows = await self.pool.fetch(
+            f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
+        )
+        return [raw_from_record(r) for r in rows]
+
+    async def head(self) -> Head:
+        async with self.pool.acquire() as conn:
+            return await _head(conn)
+
+    async def position_at(self, recorded_at: str) -> int:
+        value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
+        return int(value or 0)
+
+    def signal(self) -> int:
+        return self._signal.value
+
+    async def wait_for_append(self, seen: int, timeout: float) -> int:
+        await self._listen()
+        return await self._signal.wait(seen, timeout)
+
+    async def applied_migrations(self) -> set[int]:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            return {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        finally:
+            await conn.close()
+
+    async def apply_migration(self, version: int, name: str, sql: str) -> None:
+        conn = await asyncpg.connect(self.dsn)  # as the owner, not the service role
+        try:
+            async with conn.transaction():
+                # one migrator at a time, across processes
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK + 1)
+                if await conn.fetchval("SELECT 1 FROM schema_migrations WHERE version = $1", version):
+                    return
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
+        finally:
+            await conn.close()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._listener.close(), 5)
+        await asyncio.wait_for(self.pool.close(), 30)
+
+
+def _redacted(dsn: str) -> str:
+    """A DSN fit for an error message: no password."""
+    scheme, sep, rest = dsn.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{userinfo}{at}{host}"

@@ -1,0 +1,240 @@
+"""The embedded backend: one SQLite file, no server to install.
+
+sqlite3 is synchronous, so every call runs in a thread: one writer thread (the write
+lock is SQLite's own ``BEGIN IMMEDIATE``, which also serialises other processes), and a
+small pool of reader threads (WAL lets them read while the writer writes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ledger.envelope import StoredEvent
+from ledger.errors import StoreUnavailable
+from ledger.store.base import Backend, Head, StoredRow
+from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
+from ledger.store.signal import AppendSignal
+
+__all__ = ["SQLiteBackend"]
+
+T = TypeVar("T")
+INSERT = f"INSERT INTO events ({SELECT_COLUMNS}, request_hash) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged append survives a power cut, not only a crash of the process
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=60000")
+    return conn
+
+
+class _SQLiteTx:
+    def __init__(self, backend: SQLiteBackend) -> None:
+        self._b = backend
+
+    async def head(self) -> Head:
+        return await self._b._write(_head)
+
+    async def read_range(self, after: int, until: int) -> list[StoredEvent]:
+        sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT 5000"
+        rows = await self._b._write(lambda c: c.execute(sql, (after, until)).fetchall())
+        return [event_from_record(r) for r in rows]
+
+    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
+        def run(conn: sqlite3.Connection) -> dict[str, int]:
+            versions: dict[str, int] = {}
+            for i in range(0, len(streams), 500):
+                chunk = streams[i : i + 500]
+                sql = (
+                    "SELECT stream, MAX(version) FROM events WHERE stream IN "
+                    f"({', '.join('?' * len(chunk))}) GROUP BY stream"
+                )
+                versions.update(conn.execute(sql, chunk).fetchall())
+            return versions
+
+        return await self._b._write(run)
+
+    async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]:
+        def run(conn: sqlite3.Connection) -> dict[str, StoredRow]:
+            found: dict[str, StoredRow] = {}
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                sql = (
+                    f"SELECT {SELECT_COLUMNS}, request_hash FROM events WHERE idempotency_key IN "
+                    f"({', '.join('?' * len(chunk))})"
+                )
+                for record in conn.execute(sql, chunk):
+                    found[record[8]] = StoredRow(event_from_record(record), record[-1])
+            return found
+
+        return await self._b._write(run)
+
+    async def insert(self, rows: Sequence[StoredRow]) -> None:
+        records = [record_from_row(r) for r in rows]
+        await self._b._write(lambda c: c.executemany(INSERT, records))
+
+
+def _head(conn: sqlite3.Connection) -> Head:
+    row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
+    return Head(*row) if row else Head()
+
+
+class SQLiteBackend(Backend):
+    kind = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-sqlite-writer")
+        self._readers = ThreadPoolExecutor(2, thread_name_prefix="ledger-sqlite-reader")
+        self._local = threading.local()
+        self._write_conn: sqlite3.Connection | None = None
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._signal = AppendSignal()
+
+    @classmethod
+    def from_url(cls, url: str) -> SQLiteBackend:
+        path = url.removeprefix("sqlite://")
+        path = path[1:] if path.startswith("/") else path  # sqlite:///rel.db and sqlite:////abs.db
+        if not path:
+            raise StoreUnavailable(f"no file in database URL {url!r}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    # -- threads ------------------------------------------------------------------------
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def run() -> T:
+            if self._write_conn is None:
+                self._write_conn = _connect(self.path)
+            return fn(self._write_conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def run() -> T:
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = _connect(self.path)
+                with self._lock:
+                    self._reader_conns.append(conn)
+            return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+
+    # -- contract -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
+        try:
+            await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot start a write on {self.path}: {exc}") from exc
+        try:
+            yield _SQLiteTx(self)
+        except BaseException:
+            await self._write(lambda c: c.execute("ROLLBACK"))
+            raise
+        try:
+            await self._write(lambda c: c.execute("COMMIT"))
+        except sqlite3.Error as exc:
+            await self._write(lambda c: c.in_transaction and c.execute("ROLLBACK"))
+            raise StoreUnavailable(f"commit failed on {self.path}: {exc}") from exc
+        self._signal.bump()
+
+    async def read(
+        self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
+    ) -> list[StoredEvent]:
+        where, params = ["position > ?"], [after]
+        if stream is not None:
+            where.append("stream = ?")
+            params.append(stream)  # type: ignore[arg-type]
+        if types:
+            where.append(f"type IN ({', '.join('?' * len(types))})")
+            params.extend(types)  # type: ignore[arg-type]
+        sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ?"
+        rows = await self._read(lambda c: c.execute(sql, (*params, limit)).fetchall())
+        return [event_from_record(r) for r in rows]
+
+    async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
+        sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+        rows = await self._read(lambda c: c.execute(sql, (after, limit)).fetchall())
+        return [raw_from_record(r) for r in rows]
+
+    async def head(self) -> Head:
+        return await self._read(_head)
+
+    async def position_at(self, recorded_at: str) -> int:
+        sql = "SELECT MAX(position) FROM events WHERE recorded_at <= ?"
+        row = await self._read(lambda c: c.execute(sql, (recorded_at,)).fetchone())
+        return int(row[0] or 0)
+
+    def signal(self) -> int:
+        return self._signal.value
+
+    async def wait_for_append(self, seen: int, timeout: float) -> int:
+        # another process's appends are not signalled here: the timeout makes it a poll
+        return await self._signal.wait(seen, timeout)
+
+    async def applied_migrations(self) -> set[int]:
+        def run(conn: sqlite3.Connection) -> set[int]:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            return {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+
+        return await self._write(run)
+
+    async def apply_migration(self, version: int, name: str, sql: str) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                    (version, name),
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await self._write(run)
+
+    async def close(self) -> None:
+        def close_all() -> None:
+            if self._write_conn is not None:
+                self._write_conn.close()
+            with self._lock:
+                for conn in self._reader_conns:
+                    conn.close()
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, close_all)
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3 runs one at a time inside our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

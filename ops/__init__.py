@@ -1,0 +1,1 @@
+"""What an operator touches: the CLI, settings, migrations, demo data, exports, benchmarks."""

@@ -1,0 +1,43 @@
+"""Numbered SQL migrations per backend (``ops/migrations/<backend>/NNN_name.sql``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from ledger.store import Backend
+
+__all__ = ["Migration", "load_migrations", "migrate"]
+
+log = structlog.get_logger("ledger.migrate")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(kind: str) -> list[Migration]:
+    found = []
+    for path in sorted((MIGRATIONS / kind).glob("*.sql")):
+        number, _, name = path.stem.partition("_")
+        found.append(Migration(int(number), name, path.read_text(encoding="utf-8")))
+    return found
+
+
+async def migrate(backend: Backend) -> list[Migration]:
+    """Bring the database to the current schema; return the migrations applied now."""
+    done = await backend.applied_migrations()
+    applied = []
+    for migration in load_migrations(backend.kind):
+        if migration.version in done:
+            continue
+        await backend.apply_migration(migration.version, migration.name, migration.sql)
+        log.info("migration applied", version=migration.version, name=migration.name)
+        applied.append(migration)
+    return applied
