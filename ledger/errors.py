@@ -24,6 +24,8 @@ class LedgerError(Exception):
 
     #: a stable slug, used as the problem+json ``type`` and in CLI messages
     code = "ledger-error"
+    #: which event of a batch it concerns (0-based), when it concerns one
+    index: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, AsyncContextManager, Protocol
 
 import structlog
@@ -149,10 +150,12 @@ class EventStore:
     def __init__(self, backend: Backend, decider: Decider | None = None) -> None:
         self.backend = backend
         self.decider: Decider = decider if decider is not None else AcceptAll()
-        self._pending: list[_Request] = []
+        self._pending: deque[_Request] = deque()
         self._work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
+        #: group commits written by this process (each one transaction)
+        self.groups_written = 0
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -189,7 +192,7 @@ class EventStore:
         while self._pending:
             group, size = [], 0
             while self._pending and (not group or size + len(self._pending[0].events) <= MAX_GROUP_EVENTS):
-                request = self._pending.pop(0)
+                request = self._pending.popleft()
                 group.append(request)
                 size += len(request.events)
             await self._write_group(group)
@@ -217,6 +220,7 @@ class EventStore:
             return
         assert decision is not None
         decision.commit(group.position)
+        self.groups_written += 1
         for request, outcome in zip(requests, outcomes, strict=True):
             if request.future.done():
                 continue
@@ -258,7 +262,7 @@ class EventStore:
             replayed = _idempotent_replay(request.events, group)
             if replayed is not None:
                 return replayed
-            return [self._decide_event(group, i, e) for i, e in enumerate(request.events)]
+            return [self._decide_indexed(group, i, e) for i, e in enumerate(request.events)]
         except Exception as exc:  # refused (or a bug in a rule): undo this request only
             group.decision.rollback(mark)
             group.position, group.prev_hash, kept, versions = saved
@@ -267,6 +271,14 @@ class EventStore:
             if not isinstance(exc, LedgerError):
                 log.exception("deciding an event failed unexpectedly")
             return exc
+
+    def _decide_indexed(self, group: _Group, index: int, proposed: Proposed) -> StoredEvent:
+        try:
+            return self._decide_event(group, index, proposed)
+        except LedgerError as exc:
+            if exc.index is None:
+                exc.index = index  # which event of the batch, for the API and `ledger import`
+            raise
 
     def _decide_event(self, group: _Group, index: int, proposed: Proposed) -> StoredEvent:
         current = group.versions.get(proposed.stream, 0)
@@ -360,8 +372,6 @@ class EventStore:
 
 
 def _signed(event: StoredEvent) -> StoredEvent:
-    from dataclasses import replace
-
     return replace(event, hash=chain_hash(event.prev_hash, event.canonical()))
 
 

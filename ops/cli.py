@@ -1,0 +1,135 @@
+"""The ``ledger`` command. Errors are one line on stderr with exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import structlog
+
+from ledger.errors import LedgerError
+from ops.bootstrap import open_ledger
+from ops.config import Settings
+from ops.importer import import_file
+from ops.logging import configure_logging
+from ops.migrate import migrate
+from ops.progress import progress_bar
+
+__all__ = ["main"]
+
+log = structlog.get_logger("ledger.cli")
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from ledger.store import open_backend
+
+    backend = await open_backend(settings.database_url)
+    try:
+        applied = await migrate(backend)
+    finally:
+        await backend.close()
+    print(f"schema is current ({len(applied)} migration(s) applied now)")
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    store = await open_ledger(settings.database_url)
+    try:
+        result = await import_file(store, Path(args.file), actor=args.actor, batch_size=args.batch_size)
+    finally:
+        await store.close()
+    print(f"imported {result.appended} events ({result.replayed} already present); head is at {result.head}")
+    return 0
+
+
+async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules())
+    try:
+        total = (await store.head()).position
+        with progress_bar("verifying the chain", total) as bar:
+            report = await store.verify(bar.update)
+    finally:
+        await store.close()
+    if report.ok:
+        print(f"chain holds: {report.count} events, head hash {report.head_hash}")
+        return 0
+    print(f"chain broken at position {report.bad_position}: {report.reason}", file=sys.stderr)
+    return 1
+
+
+async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from ops.bench import run_bench
+
+    return await run_bench(args, settings)
+
+
+def _no_rules() -> object:
+    from ledger.decider import AcceptAll
+
+    return AcceptAll()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ledger", description="The duty and accountability ledger.")
+    parser.add_argument("--database", help="database URL (env LEDGER_DATABASE_URL); default sqlite:///ledger.db")
+    parser.add_argument("--log-format", choices=["json", "console", "auto"], help="env LEDGER_LOG_FORMAT")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", help="bring the database to the current schema").set_defaults(run=cmd_migrate)
+
+    imp = sub.add_parser("import", help="append the events of a JSON Lines file (one envelope a line)")
+    imp.add_argument("file", help="FILE.jsonl")
+    imp.add_argument("--actor", default=f"cli:{_user()}", help="who is recorded as posting them")
+    imp.add_argument("--batch-size", type=_positive, default=1000, help="events per atomic batch (1000)")
+    imp.set_defaults(run=cmd_import)
+
+    sub.add_parser("verify", help="walk the whole hash chain; exit 0 when it holds").set_defaults(run=cmd_verify)
+
+    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
+    bench.add_argument("what", choices=["append"], help="what to measure")
+    bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
+    bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
+    bench.set_defaults(run=cmd_bench)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "operator"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_overrides(database_url=args.database, log_format=args.log_format)
+    except ValueError as exc:
+        print(f"ledger: error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format)
+    run: Command = args.run
+    try:
+        return asyncio.run(run(args, settings))
+    except LedgerError as exc:
+        print(f"ledger: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ledger: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Settings: environment variables with the prefix ``LEDGER_``, each also a CLI option."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    signing_key: str = "ledger-signing.key"
+    log_format: str = "auto"  # json | console | auto (console on a terminal, JSON otherwise)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, field_type in (
+            ("database_url", str),
+            ("host", str),
+            ("port", int),
+            ("signing_key", str),
+            ("log_format", str),
+        ):
+            raw = env.get(f"LEDGER_{name.upper()}")
+            if raw:
+                try:
+                    values[name] = field_type(raw)
+                except ValueError as exc:
+                    raise ValueError(f"LEDGER_{name.upper()}={raw!r} is not a valid {field_type.__name__}") from exc
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Command-line options win over the environment; None means "not given"."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,76 @@
+"""Fixtures shared by the whole suite: a fresh database per test, on each backend.
+
+PostgreSQL is required, never optional: when it cannot be reached, every test that needs
+it fails with the reason (``ops/test.sh`` starts a local server first).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from ledger.store import EventStore
+from ops.bootstrap import open_ledger
+
+ADMIN_URL = os.environ.get("LEDGER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    base, _, query = admin_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+async def _admin(sql: str) -> None:
+    try:
+        conn = await asyncpg.connect(ADMIN_URL, timeout=10)
+    except (OSError, asyncpg.PostgreSQLError) as exc:
+        pytest.fail(
+            f"PostgreSQL is required and could not be reached at {ADMIN_URL} ({exc}). "
+            "Run the suite with `bash ops/test.sh`, which starts it, or set LEDGER_TEST_PG_URL.",
+            pytrace=False,
+        )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database of its own, dropped afterwards."""
+    name = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _database_url(ADMIN_URL, name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on both backends (the store contract)."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[EventStore]:
+    """A migrated ledger with no domain rules (the store's own contract)."""
+    from ledger.decider import AcceptAll
+
+    ledger = await open_ledger(db_url, decider=AcceptAll())
+    try:
+        yield ledger
+    finally:
+        await ledger.close()
