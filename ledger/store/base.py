@@ -392,7 +392,9 @@ def _idempotent_replay(events: Sequence[Proposed], group: _Group) -> list[Stored
     for proposed, row in zip(keyed, found, strict=True):
         assert row is not None
         if row.request_hash != proposed.request_hash():
-            raise IdempotencyConflict(str(proposed.idempotency_key))
+            conflict = IdempotencyConflict(str(proposed.idempotency_key))
+            conflict.index = list(events).index(proposed)
+            raise conflict
     return [row.event for row in found if row is not None]
 
 

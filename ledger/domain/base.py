@@ -1,0 +1,189 @@
+"""The aggregate base class and the two ways of applying an event to an aggregate.
+
+Every entity is an ``eventsourcing.domain.Aggregate`` written in the library's bank-account
+style: ``check_*`` guards raise ``DomainRefused`` and an ``@event`` method only mutates.
+Its id is a UUID5 of the stream name (the library wants UUIDs); the ledger's own string id
+is kept as ``stream`` / ``entity_id``. The library's event classes are never stored: the
+log keeps the catalogue's type names (``hazard.rectified``), mapped here to methods.
+
+The library's machinery (one frozen dataclass event per call, signature coercion) costs
+about 35 µs for a creation and 12 µs for a change — too slow for replaying a million
+events at startup. So ``apply_fast`` calls the *same* ``@event`` method body directly and
+advances ``version`` / ``modified_on`` as the library would; ``apply_library`` goes through
+the library, and the tests prove both give equal aggregates.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from ledger.timeutil import parse_timestamp
+
+__all__ = [
+    "Entity",
+    "Fact",
+    "Mutator",
+    "apply_fast",
+    "apply_library",
+    "clone",
+    "create_fast",
+    "create_library",
+    "mutator",
+    "stream_uuid",
+    "to_datetime",
+]
+
+#: namespace of the aggregates' UUID5 ids (fixed forever: ids derive from stream names)
+STREAM_NAMESPACE: Final = UUID("5b0e5a52-3c8f-4d0e-9c55-6c6564676572")
+
+#: the valid time of the event being applied, read by the library's timestamp factory so
+#: that both application paths stamp an aggregate with the event's ``occurred_at``
+_CLOCK: ContextVar[datetime] = ContextVar("ledger_domain_clock")
+
+
+def stream_uuid(stream: str) -> UUID:
+    return uuid5(STREAM_NAMESPACE, stream)
+
+
+def to_datetime(text: str) -> datetime:
+    """A timestamp already validated by ``parse_timestamp``; the C parser first, for speed."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return parse_timestamp(text)
+
+
+class Entity(Aggregate):
+    """An aggregate whose id derives from its stream name (``hazard:HZ-2019-0001``)."""
+
+    stream: str
+
+    class Event(Aggregate.Event):
+        @staticmethod
+        def create_timestamp() -> datetime:
+            return _CLOCK.get()
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @staticmethod
+    def create_id(stream: str) -> UUID:
+        return stream_uuid(stream)
+
+    @property
+    def entity_id(self) -> str:
+        return self.stream.partition(":")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """An event being decided or replayed, with its valid time parsed once."""
+
+    type: str
+    stream: str
+    data: dict[str, Any]
+    occurred_at: str
+    at: datetime
+    position: int
+
+    @property
+    def entity_id(self) -> str:
+        return self.stream.partition(":")[2]
+
+
+_REQUIRED: Final = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Mutator:
+    """An ``@event`` method: its body, its parameters and the library event class name."""
+
+    cls: type[Entity]
+    name: str
+    body: Callable[..., None]
+    params: tuple[tuple[str, Any], ...]  # (name, default or _REQUIRED), ``self`` excluded
+
+    def kwargs(self, fact: Fact) -> dict[str, Any]:
+        """The method's arguments: data fields by name, plus ``stream`` and ``occurred_at``."""
+        data = fact.data
+        out: dict[str, Any] = {}
+        for name, default in self.params:
+            if name == "stream":
+                out[name] = fact.stream
+            elif name == "occurred_at":
+                out[name] = fact.occurred_at
+            else:
+                out[name] = data.get(name, None if default is _REQUIRED else default)
+        return out
+
+    @property
+    def event_class(self) -> type[Any]:
+        decorator = _find(self.cls, self.name)
+        return getattr(self.cls, decorator.event_cls_name)
+
+
+def _find(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    raise AttributeError(f"{cls.__name__} has no {name}")
+
+
+def mutator(cls: type[Entity], name: str) -> Mutator:
+    """The ``@event`` method ``name`` of ``cls`` (``__init__`` for the creating event)."""
+    body = _find(cls, name).decorated_func
+    params = tuple(
+        (p.name, _REQUIRED if p.default is inspect.Parameter.empty else p.default)
+        for p in list(inspect.signature(body).parameters.values())[1:]
+    )
+    return Mutator(cls, name, body, params)
+
+
+def clone(agg: Entity) -> Entity:
+    """A shallow copy: mutators rebind attributes (tuples, frozensets), never mutate them."""
+    new = object.__new__(type(agg))
+    new.__dict__.update(agg.__dict__)
+    new.__dict__["_pending_events"] = []
+    return new
+
+
+def create_fast(m: Mutator, fact: Fact) -> Entity:
+    agg = object.__new__(m.cls)
+    agg.__base_init__(originator_id=stream_uuid(fact.stream), originator_version=1, timestamp=fact.at)
+    m.body(agg, **m.kwargs(fact))
+    return agg
+
+
+def apply_fast(m: Mutator, agg: Entity, fact: Fact) -> None:
+    m.body(agg, **m.kwargs(fact))
+    agg._version += 1  # noqa: SLF001 — what the library's mutate() does after apply()
+    agg._modified_on = fact.at  # noqa: SLF001
+
+
+def create_library(m: Mutator, fact: Fact) -> Entity:
+    """Create through the library: ``Hazard(stream=…, …)`` triggers ``Hazard.Reported``."""
+    token = _CLOCK.set(fact.at)
+    try:
+        agg = m.cls(**m.kwargs(fact))
+    finally:
+        _CLOCK.reset(token)
+    agg.collect_events()
+    return agg
+
+
+def apply_library(m: Mutator, agg: Entity, fact: Fact) -> None:
+    """Call the ``@event`` method itself, so the library triggers and applies its event."""
+    token = _CLOCK.set(fact.at)
+    try:
+        getattr(agg, m.name)(**m.kwargs(fact))
+    finally:
+        _CLOCK.reset(token)
+    agg.collect_events()
