@@ -386,9 +386,12 @@ def _idempotent_replay(events: Sequence[Proposed], group: _Group) -> list[Stored
             raise IdempotencyConflict(str(keyed[0].idempotency_key), "it is used twice in one batch")
         return None
     if len(keyed) != len(events) or any(row is None for row in found):
-        raise IdempotencyConflict(
-            str(keyed[0].idempotency_key), "part of this batch was appended before and part was not"
+        first = next(e for e, row in zip(keyed, found, strict=True) if row is not None)
+        conflict = IdempotencyConflict(
+            str(first.idempotency_key), "part of this batch was appended before and part was not"
         )
+        conflict.index = list(events).index(first)
+        raise conflict
     for proposed, row in zip(keyed, found, strict=True):
         assert row is not None
         if row.request_hash != proposed.request_hash():
