@@ -157,15 +157,17 @@ def clone(agg: Entity) -> Entity:
 
 def create_fast(m: Mutator, fact: Fact) -> Entity:
     agg = object.__new__(m.cls)
-    agg.__base_init__(originator_id=stream_uuid(fact.stream), originator_version=1, timestamp=fact.at)
+    agg.__base_init__(
+        originator_id=stream_uuid(fact.stream), originator_version=1, timestamp=fact.at
+    )
     m.body(agg, **m.kwargs(fact))
     return agg
 
 
 def apply_fast(m: Mutator, agg: Entity, fact: Fact) -> None:
     m.body(agg, **m.kwargs(fact))
-    agg._version += 1  # noqa: SLF001 — what the library's mutate() does after apply()
-    agg._modified_on = fact.at  # noqa: SLF001
+    agg._version += 1
+    agg._modified_on = fact.at
 
 
 def create_library(m: Mutator, fact: Fact) -> Entity:

@@ -42,7 +42,12 @@ class DomainDecision:
         if not self._open:
             raise RuntimeError("this decision was already committed or aborted")
         fact = Fact(
-            event.type, event.stream, event.data, event.occurred_at, _at(event.occurred_at), position
+            event.type,
+            event.stream,
+            event.data,
+            event.occurred_at,
+            _at(event.occurred_at),
+            position,
         )
         mark = self._view.mark()
         try:
@@ -101,7 +106,7 @@ class Domain:
         view = self._replay_view
         try:
             _apply(view, rule, fact, view.get(event.stream))
-        except Exception as exc:  # noqa: BLE001 — an old log may predate a rule; keep going
+        except Exception as exc:
             if len(self.anomalies) < MAX_ANOMALIES:
                 self.anomalies.append((event.position, f"{type(exc).__name__}: {exc}"))
         self.position = event.position

@@ -45,7 +45,8 @@ UNIT_KINDS: Final = (
 #: every kind but ``enterprise``: the sanctions "for people and units in government" apply
 GOVERNMENT_UNIT_KINDS: Final = tuple(k for k in UNIT_KINDS if k != "enterprise")
 
-#: SPEC §4's list, and the 行业领域 the notices name (工贸: 冶金、有色、建材、机械、轻工、纺织、烟草、商贸)
+#: SPEC §4's list and the 行业领域 the notices name
+#: (工贸: 冶金、有色、建材、机械、轻工、纺织、烟草、商贸)
 INDUSTRIES: Final = (
     "coal_mine",
     "non_coal_mine",

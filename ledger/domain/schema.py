@@ -97,10 +97,10 @@ POLICY_RULES: Final[dict[str, FieldSpec]] = _all_optional(
         ),
         "elevate_general_accidents": BOOLEAN,
         "major_hazard_requires_suspension": BOOLEAN,
-        "veto_grades": array(
-            enum(("general", "larger", "major", "especially_major")), unique=True
+        "veto_grades": array(enum(("general", "larger", "major", "especially_major")), unique=True),
+        "repeat_penalties": obj(
+            _all_optional({"in_180_days": _POSITIVE, "in_365_days": _POSITIVE})
         ),
-        "repeat_penalties": obj(_all_optional({"in_180_days": _POSITIVE, "in_365_days": _POSITIVE})),
         "investigation_report_days": _POSITIVE,
     }
 )
@@ -368,9 +368,7 @@ _JSON_TYPES: Final = {
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
     "enum": {"type": "string"},
-    "basis_ref": {
-        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]
-    },
+    "basis_ref": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]},
 }
 
 

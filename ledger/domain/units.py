@@ -111,7 +111,8 @@ class Person(Entity):
         if self.departed_at is not None:
             raise DomainRefused(
                 "person.lifecycle",
-                f"{self.name} ({self.entity_id}) already departed on {self.departed_at.isoformat()}",
+                f"{self.name} ({self.entity_id}) already departed on "
+                f"{self.departed_at.isoformat()}",
                 field="person_id",
             )
 
