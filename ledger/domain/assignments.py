@@ -127,9 +127,7 @@ class Tenure:
         return cls(agg.entity_id, agg.role, agg.target, agg.industry, agg.holder, agg.from_at, end)
 
     def overlaps(self, other: Tenure) -> bool:
-        return (other.end is None or self.start < other.end) and (
-            self.end is None or other.start < self.end
-        )
+        return (other.end is None or self.start < other.end) and (self.end is None or other.start < self.end)
 
     def same_duty(self, other: Tenure) -> bool:
         """Both answer for the same exclusive duty (for industry supervision, the same industry)."""
@@ -180,8 +178,7 @@ def _check_holder(view: View, holder: str, start: datetime, field: str) -> None:
     if departed is not None and departed <= start:
         raise DomainRefused(
             "assignment.holder",
-            f"{holder} departed on {departed.isoformat()} and cannot take a duty from "
-            f"{start.isoformat()}",
+            f"{holder} departed on {departed.isoformat()} and cannot take a duty from {start.isoformat()}",
             field=field,
         )
 
@@ -199,9 +196,7 @@ def _check_supersedes(view: View, tenure: Tenure, earlier_id: str) -> None:
     theirs = Tenure.of(view, earlier)
     problem = None
     if theirs.role != tenure.role or theirs.target != tenure.target:
-        problem = (
-            f"it is the {theirs.role} of {theirs.target}, not the {tenure.role} of {tenure.target}"
-        )
+        problem = f"it is the {theirs.role} of {theirs.target}, not the {tenure.role} of {tenure.target}"
     elif not tenure.same_duty(theirs):
         problem = f"it covers industry {theirs.industry}, not {tenure.industry}"
     elif view.superseded(earlier_id) is not None:

@@ -53,12 +53,24 @@ def stream_uuid(stream: str) -> UUID:
     return uuid5(STREAM_NAMESPACE, stream)
 
 
+#: parsed timestamps; deadlines and valid_from repeat a great deal across a ledger
+_PARSED: dict[str, datetime] = {}
+_PARSED_MAX: Final = 65_536
+
+
 def to_datetime(text: str) -> datetime:
     """A timestamp already validated by ``parse_timestamp``; the C parser first, for speed."""
+    found = _PARSED.get(text)
+    if found is not None:
+        return found
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return parse_timestamp(text)
+        moment = parse_timestamp(text)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()  # a crude bound: the cache refills with what is common
+    _PARSED[text] = moment
+    return moment
 
 
 class Entity(Aggregate):
@@ -82,8 +94,12 @@ class Entity(Aggregate):
     def entity_id(self) -> str:
         return self.stream.partition(":")[2]
 
+    def state(self) -> dict[str, Any]:
+        """The aggregate's attributes as plain data (without the library's pending events)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_pending_events"}
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is three times slower
 class Fact:
     """An event being decided or replayed, with its valid time parsed once."""
 
@@ -99,9 +115,6 @@ class Fact:
         return self.stream.partition(":")[2]
 
 
-_REQUIRED: Final = object()
-
-
 @dataclass(frozen=True, slots=True)
 class Mutator:
     """An ``@event`` method: its body, its parameters and the library event class name."""
@@ -109,19 +122,19 @@ class Mutator:
     cls: type[Entity]
     name: str
     body: Callable[..., None]
-    params: tuple[tuple[str, Any], ...]  # (name, default or _REQUIRED), ``self`` excluded
+    #: (data field, default) for each parameter but ``self``, ``stream`` and ``occurred_at``
+    fields: tuple[tuple[str, Any], ...]
+    wants_stream: bool
+    wants_occurred_at: bool
 
     def kwargs(self, fact: Fact) -> dict[str, Any]:
         """The method's arguments: data fields by name, plus ``stream`` and ``occurred_at``."""
         data = fact.data
-        out: dict[str, Any] = {}
-        for name, default in self.params:
-            if name == "stream":
-                out[name] = fact.stream
-            elif name == "occurred_at":
-                out[name] = fact.occurred_at
-            else:
-                out[name] = data.get(name, None if default is _REQUIRED else default)
+        out = {name: data.get(name, default) for name, default in self.fields}
+        if self.wants_stream:
+            out["stream"] = fact.stream
+        if self.wants_occurred_at:
+            out["occurred_at"] = fact.occurred_at
         return out
 
     @property
@@ -140,11 +153,14 @@ def _find(cls: type, name: str) -> Any:
 def mutator(cls: type[Entity], name: str) -> Mutator:
     """The ``@event`` method ``name`` of ``cls`` (``__init__`` for the creating event)."""
     body = _find(cls, name).decorated_func
-    params = tuple(
-        (p.name, _REQUIRED if p.default is inspect.Parameter.empty else p.default)
-        for p in list(inspect.signature(body).parameters.values())[1:]
+    params = list(inspect.signature(body).parameters.values())[1:]
+    names = {p.name for p in params}
+    fields = tuple(
+        (p.name, None if p.default is inspect.Parameter.empty else p.default)
+        for p in params
+        if p.name not in ("stream", "occurred_at")
     )
-    return Mutator(cls, name, body, params)
+    return Mutator(cls, name, body, fields, "stream" in names, "occurred_at" in names)
 
 
 def clone(agg: Entity) -> Entity:
@@ -157,9 +173,7 @@ def clone(agg: Entity) -> Entity:
 
 def create_fast(m: Mutator, fact: Fact) -> Entity:
     agg = object.__new__(m.cls)
-    agg.__base_init__(
-        originator_id=stream_uuid(fact.stream), originator_version=1, timestamp=fact.at
-    )
+    agg.__base_init__(originator_id=stream_uuid(fact.stream), originator_version=1, timestamp=fact.at)
     m.body(agg, **m.kwargs(fact))
     return agg
 

@@ -128,8 +128,7 @@ def _check_kind(view: View, data: dict[str, Any]) -> None:
         )
         raise DomainRefused(
             "sanction.kind",
-            f"a {data['kind']} sanction cannot be imposed on {what}; allowed: "
-            + ", ".join(sorted(allowed)),
+            f"a {data['kind']} sanction cannot be imposed on {what}; allowed: " + ", ".join(sorted(allowed)),
             field="kind",
         )
 

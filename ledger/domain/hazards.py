@@ -130,8 +130,7 @@ class Hazard(Entity):
         if level in self.supervision_levels:
             raise DomainRefused(
                 "hazard.supervision",
-                f"hazard {self.entity_id} is already under {level}-level listed supervision "
-                "(挂牌督办)",
+                f"hazard {self.entity_id} is already under {level}-level listed supervision (挂牌督办)",
                 field="level",
             )
 

@@ -25,9 +25,7 @@ def rebuild(events: Iterable[StoredEvent]) -> Entity | None:
     for stored in events:
         rule = RULES[stored.type]
         at = to_datetime(stored.occurred_at)
-        fact = Fact(
-            stored.type, stored.stream, stored.data, stored.occurred_at, at, stored.position
-        )
+        fact = Fact(stored.type, stored.stream, stored.data, stored.occurred_at, at, stored.position)
         event_class = rule.mutator.event_class
         kwargs = rule.mutator.kwargs(fact)
         if rule.creates:

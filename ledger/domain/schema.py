@@ -98,9 +98,7 @@ POLICY_RULES: Final[dict[str, FieldSpec]] = _all_optional(
         "elevate_general_accidents": BOOLEAN,
         "major_hazard_requires_suspension": BOOLEAN,
         "veto_grades": array(enum(("general", "larger", "major", "especially_major")), unique=True),
-        "repeat_penalties": obj(
-            _all_optional({"in_180_days": _POSITIVE, "in_365_days": _POSITIVE})
-        ),
+        "repeat_penalties": obj(_all_optional({"in_180_days": _POSITIVE, "in_365_days": _POSITIVE})),
         "investigation_report_days": _POSITIVE,
     }
 )

@@ -54,9 +54,7 @@ class View:
         # apply events through the eventsourcing library's machinery instead of the fast path
         self.library = library
         self._create: Callable[[Mutator, Fact], Entity] = create_library if library else create_fast
-        self._apply: Callable[[Mutator, Entity, Fact], None] = (
-            apply_library if library else apply_fast
-        )
+        self._apply: Callable[[Mutator, Entity, Fact], None] = apply_library if library else apply_fast
 
     # reads ---------------------------------------------------------------------------
     def get(self, stream: str) -> Entity | None:

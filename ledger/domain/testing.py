@@ -16,7 +16,16 @@ from ledger.envelope import Proposed, StoredEvent
 from ledger.errors import DomainRefused
 from ledger.timeutil import normalise_timestamp
 
-__all__ = ["DEFAULT_TIME", "FakeLedger", "proposed"]
+__all__ = [
+    "CITY",
+    "COUNTY",
+    "DEFAULT_TIME",
+    "ENTERPRISE",
+    "TOWNSHIP",
+    "FakeLedger",
+    "jurisdiction",
+    "proposed",
+]
 
 DEFAULT_TIME = "2019-10-01T08:00:00+08:00"
 _FAKE_HASH = "0" * 64
@@ -54,6 +63,18 @@ class FakeLedger:
         decision.commit(self.position)
         return stored
 
+    def refuse(self, *events: Proposed) -> DomainRefused:
+        """Post ``events``, expect a refusal, check the state is unchanged, return the refusal."""
+        before = self.domain.snapshot()
+        length = len(self.log)
+        try:
+            self.post(*events)
+        except DomainRefused as refused:
+            if self.domain.snapshot() != before or len(self.log) != length:
+                raise AssertionError("a refused post changed the domain state") from refused
+            return refused
+        raise AssertionError(f"expected a refusal, but {[e.type for e in events]} was accepted")
+
     def given(self, *events: Proposed) -> FakeLedger:
         for event in events:
             self.post(event)
@@ -86,3 +107,30 @@ class FakeLedger:
 
     def stream(self, name: str) -> list[StoredEvent]:
         return [e for e in self.log if e.stream == name]
+
+
+CITY, COUNTY, TOWNSHIP = "371300", "371302", "371302001"
+ENTERPRISE = "91371302MA3C000001"
+
+
+def jurisdiction(library: bool = False) -> FakeLedger:
+    """A city, a county, a township, an enterprise and three people (P1 at the township,
+    P2 and P3 at the enterprise), all registered."""
+    return FakeLedger(library).given(
+        proposed("unit.registered", unit_id=CITY, kind="city", name="临沂市"),
+        proposed("unit.registered", unit_id=COUNTY, kind="county", name="兰山区", parent_id=CITY),
+        proposed("unit.registered", unit_id=TOWNSHIP, kind="township", name="枣园镇", parent_id=COUNTY),
+        proposed(
+            "unit.registered",
+            unit_id=ENTERPRISE,
+            kind="enterprise",
+            name="某化工有限公司",
+            parent_id=TOWNSHIP,
+            industry="hazardous_chemicals",
+            above_scale=True,
+            risk_level="orange",
+        ),
+        proposed("person.registered", person_id="P1", name="张三", title="镇长", unit_id=TOWNSHIP),
+        proposed("person.registered", person_id="P2", name="李四", title="总经理", unit_id=ENTERPRISE),
+        proposed("person.registered", person_id="P3", name="王五", title="经理", unit_id=ENTERPRISE),
+    )

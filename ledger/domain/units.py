@@ -58,8 +58,7 @@ class Unit(Entity):
         if self.closed_at is not None:
             raise DomainRefused(
                 "unit.lifecycle",
-                f"unit {self.entity_id} ({self.name}) was already closed on "
-                f"{self.closed_at.isoformat()}",
+                f"unit {self.entity_id} ({self.name}) was already closed on {self.closed_at.isoformat()}",
                 field="unit_id",
             )
 
@@ -111,8 +110,7 @@ class Person(Entity):
         if self.departed_at is not None:
             raise DomainRefused(
                 "person.lifecycle",
-                f"{self.name} ({self.entity_id}) already departed on "
-                f"{self.departed_at.isoformat()}",
+                f"{self.name} ({self.entity_id}) already departed on {self.departed_at.isoformat()}",
                 field="person_id",
             )
 
