@@ -94,7 +94,7 @@ class Entity(Aggregate):
     def entity_id(self) -> str:
         return self.stream.partition(":")[2]
 
-    def state(self) -> dict[str, Any]:
+    def attributes(self) -> dict[str, Any]:
         """The aggregate's attributes as plain data (without the library's pending events)."""
         return {k: v for k, v in self.__dict__.items() if k != "_pending_events"}
 

@@ -27,7 +27,8 @@ def given(*events: Proposed) -> FakeLedger:
 def test_an_overlapping_exclusive_assignment_is_refused_naming_the_earlier_one() -> None:
     error = given(made("A1", "P2", JAN)).refuse(made("A2", "P3", MAY))
     assert (error.rule, error.field) == ("assignment.exclusive", "valid_from")
-    assert "A1" in error.message and "P2" in error.message
+    assert "A1" in error.message
+    assert "P2" in error.message
 
 
 def test_non_exclusive_roles_may_overlap() -> None:
@@ -147,7 +148,9 @@ def test_a_correction_may_reopen_an_ended_assignment() -> None:
     fl = given(made("A1", "P2", JAN), proposed("assignment.ended", assignment_id="A1", valid_to=MAY))
     fl.post(proposed("assignment.corrected", assignment_id="A1", valid_to=None, reason="未离任"))
     agg = fl.domain.get("assignment:A1")
-    assert agg is not None and agg.valid_to is None and agg.ended is False  # type: ignore[attr-defined]
+    assert agg is not None
+    assert agg.valid_to is None
+    assert agg.ended is False
     fl.post(proposed("assignment.ended", assignment_id="A1", valid_to=JUL))
 
 
