@@ -17,6 +17,7 @@ earlier stream.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -301,9 +302,3 @@ def _check_supersedes_kept(view: View, earlier_id: str, tenure: Tenure) -> None:
             f"{earlier.from_at.isoformat()}; it cannot be corrected to start no later than that",
             field="valid_from",
         )
-
-
-def _replace(tenure: Tenure, **changes: Any) -> Tenure:
-    values = {name: getattr(tenure, name) for name in Tenure.__slots__}
-    values.update(changes)
-    return Tenure(**values)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
+from ledger.catalogue import EVENT_TYPES
+
 # the entity modules register their rules on import
 from ledger.domain import accidents, assignments, enforcement, hazards, policy, units  # noqa: F401
 from ledger.domain.base import Entity, Fact, to_datetime
@@ -164,8 +166,6 @@ def _check_stream(rule: EventRule, fact: Fact, agg: Entity | None) -> None:
 
 
 def _id_field(fact: Fact) -> str:
-    from ledger.catalogue import EVENT_TYPES
-
     return EVENT_TYPES[fact.type][1]
 
 
