@@ -140,7 +140,8 @@ class Mutator:
     @property
     def event_class(self) -> type[Any]:
         decorator = _find(self.cls, self.name)
-        return getattr(self.cls, decorator.event_cls_name)
+        found: type[Any] = getattr(self.cls, decorator.event_cls_name)
+        return found
 
 
 def _find(cls: type, name: str) -> Any:

@@ -358,7 +358,7 @@ SCHEMAS: Final[dict[str, dict[str, FieldSpec]]] = {
 
 # --- JSON Schema, for the OpenAPI document ----------------------------------------------
 
-_JSON_TYPES: Final = {
+_JSON_TYPES: Final[dict[str, dict[str, Any]]] = {
     "id": {"type": "string", "minLength": 1, "maxLength": 200},
     "text": {"type": "string", "minLength": 1},
     "timestamp": {"type": "string", "format": "date-time"},
