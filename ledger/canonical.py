@@ -14,16 +14,18 @@ serialiser below handles the rest.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import orjson
 
-__all__ = ["GENESIS_HASH", "canonical_bytes", "chain_hash", "is_safe_integer"]
+__all__ = ["GENESIS_HASH", "canonical_bytes", "canonical_envelope", "chain_hash", "is_safe_integer"]
 
 #: ``prev_hash`` of the event at position 1
 GENESIS_HASH = "0" * 64
 
 MAX_SAFE_INTEGER = 2**53 - 1
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def is_safe_integer(value: int) -> bool:
@@ -37,6 +39,17 @@ def canonical_bytes(value: Any) -> bytes:
     return _jcs(value).encode("utf-8")
 
 
+def canonical_envelope(fields: dict[str, str | int | None], data: bytes) -> bytes:
+    """An object of plain fields (ASCII keys; strings, safe integers, null) and a ``data``
+    member whose canonical bytes are already known.
+
+    The same bytes as ``canonical_bytes`` of the whole object, in one call to orjson and
+    without serialising ``data`` again: an event's data is canonicalised once, for its
+    fingerprint and its hash alike.
+    """
+    return orjson.dumps({**fields, "data": orjson.Fragment(data)}, option=orjson.OPT_SORT_KEYS)
+
+
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
     """``hash = SHA-256(prev_hash ‖ canonical bytes)``, prev_hash as its 32 raw bytes; hex out."""
     return hashlib.sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()
@@ -44,13 +57,19 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def _plain(value: Any) -> bool:
     """True when orjson's sorted output is already canonical (no floats, BMP-only keys)."""
-    if isinstance(value, dict):
-        return all(
-            max(map(ord, k), default=0) <= 0xFFFF and _plain(v) for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return not isinstance(value, float)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if not all(key.isascii() or not _ASTRAL.search(key) for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            return False
+    return True
 
 
 def _jcs(value: Any) -> str:

@@ -9,19 +9,17 @@ field. The domain's own rules are applied afterwards, by the appender.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.canonical import canonical_bytes, chain_hash, is_safe_integer
+from ledger.canonical import canonical_bytes, canonical_envelope, chain_hash, is_safe_integer
 from ledger.catalogue import EVENT_TYPES, stream_for
 from ledger.errors import FieldError, InvalidEnvelope
 from ledger.timeutil import normalise_timestamp
 
-__all__ = ["Proposed", "StoredEvent", "parse_proposed", "verify_link"]
+__all__ = ["Proposed", "StoredEvent", "event_canonical", "parse_proposed", "verify_link"]
 
-CLIENT_FIELDS = frozenset(
-    {"type", "stream", "occurred_at", "data", "idempotency_key", "expected_version"}
-)
+CLIENT_FIELDS = frozenset({"type", "stream", "occurred_at", "data", "idempotency_key", "expected_version"})
 #: set by the server; a client may send them back (e.g. re-importing an export) but they are ignored
 SERVER_FIELDS = frozenset({"position", "version", "recorded_at", "actor", "prev_hash", "hash"})
 MAX_KEY_LENGTH = 200
@@ -39,6 +37,8 @@ class Proposed:
     actor: str
     idempotency_key: str | None = None
     expected_version: int | None = None
+    #: canonical bytes of ``data``, computed once (fingerprint and hash both need them)
+    data_bytes: bytes = field(default=b"", compare=False, repr=False)
 
     @property
     def entity_id(self) -> str:
@@ -46,14 +46,11 @@ class Proposed:
 
     def request_hash(self) -> str:
         """Fingerprint of the body, to tell a retry from a reuse of an idempotency key."""
-        body = {
-            "actor": self.actor,
-            "data": self.data,
-            "occurred_at": self.occurred_at,
-            "stream": self.stream,
-            "type": self.type,
-        }
-        return hashlib.sha256(canonical_bytes(body)).hexdigest()
+        body = canonical_envelope(
+            {"actor": self.actor, "occurred_at": self.occurred_at, "stream": self.stream, "type": self.type},
+            self.data_bytes or canonical_bytes(self.data),
+        )
+        return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +68,20 @@ class StoredEvent:
     idempotency_key: str | None
     prev_hash: str
     hash: str
+    data_bytes: bytes = field(default=b"", compare=False, repr=False)
 
     def canonical(self) -> bytes:
         """The bytes the hash covers (README, "Verifying the chain")."""
-        return canonical_bytes(
-            {
-                "actor": self.actor,
-                "data": self.data,
-                "idempotency_key": self.idempotency_key,
-                "occurred_at": self.occurred_at,
-                "position": self.position,
-                "recorded_at": self.recorded_at,
-                "stream": self.stream,
-                "type": self.type,
-                "version": self.version,
-            }
+        return event_canonical(
+            self.position,
+            self.stream,
+            self.version,
+            self.type,
+            self.occurred_at,
+            self.recorded_at,
+            self.actor,
+            self.data_bytes or canonical_bytes(self.data),
+            self.idempotency_key,
         )
 
     def expected_hash(self) -> str:
@@ -105,6 +101,33 @@ class StoredEvent:
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
+
+
+def event_canonical(
+    position: int,
+    stream: str,
+    version: int,
+    type: str,
+    occurred_at: str,
+    recorded_at: str,
+    actor: str,
+    data: bytes,
+    idempotency_key: str | None,
+) -> bytes:
+    """RFC 8785 bytes of the envelope without its hashes: the one definition of what is hashed."""
+    return canonical_envelope(
+        {
+            "actor": actor,
+            "idempotency_key": idempotency_key,
+            "occurred_at": occurred_at,
+            "position": position,
+            "recorded_at": recorded_at,
+            "stream": stream,
+            "type": type,
+            "version": version,
+        },
+        data,
+    )
 
 
 def parse_proposed(raw: object, actor: str, idempotency_key: str | None = None) -> Proposed:
@@ -144,12 +167,10 @@ def parse_proposed(raw: object, actor: str, idempotency_key: str | None = None) 
     if errors:
         raise InvalidEnvelope(errors)
     assert event_type is not None
-    return Proposed(event_type, stream, occurred_at, data, actor, key, expected)
+    return Proposed(event_type, stream, occurred_at, data, actor, key, expected, canonical_bytes(data))
 
 
-def _check_stream(
-    event_type: str | None, given: object, data: dict[str, Any], errors: list[FieldError]
-) -> str:
+def _check_stream(event_type: str | None, given: object, data: dict[str, Any], errors: list[FieldError]) -> str:
     if given is not None and not isinstance(given, str):
         errors.append(FieldError("stream", "must be a string"))
         return ""
@@ -162,9 +183,7 @@ def _check_stream(
         return ""
     derived = stream_for(event_type, entity_id)
     if given is not None and given != derived:
-        errors.append(
-            FieldError("stream", f"{given!r} contradicts the entity id: this event belongs to {derived!r}")
-        )
+        errors.append(FieldError("stream", f"{given!r} contradicts the entity id: this event belongs to {derived!r}"))
     return derived
 
 

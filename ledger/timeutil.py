@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 
 __all__ = ["format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def parse_timestamp(text: object) -> datetime:
@@ -22,15 +20,13 @@ def parse_timestamp(text: object) -> datetime:
     if not isinstance(text, str):
         raise ValueError("must be an RFC 3339 timestamp string")
     if not _RFC3339.match(text):
-        raise ValueError(
-            f"{text!r} is not an RFC 3339 timestamp with an offset (e.g. 2019-10-01T08:30:00+08:00)"
-        )
+        raise ValueError(f"{text!r} is not an RFC 3339 timestamp with an offset (e.g. 2019-10-01T08:30:00+08:00)")
     # Python keeps microseconds only: more digits are truncated, never rounded up.
     head, sep, frac = text.partition(".")
     if sep:
         digits = re.match(r"\d+", frac)
         assert digits is not None
-        text = f"{head}.{digits.group()[:6].ljust(6, '0')}{frac[digits.end():]}"
+        text = f"{head}.{digits.group()[:6].ljust(6, '0')}{frac[digits.end() :]}"
     try:
         return datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError as exc:

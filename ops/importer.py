@@ -6,6 +6,7 @@ in atomic batches. A refused batch appends nothing; the message names its line.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from ops.progress import progress_bar
 __all__ = ["ImportError_", "ImportResult", "import_file"]
 
 
-class ImportError_(LedgerError):  # noqa: N801 - the builtin ImportError means something else
+class ImportError_(LedgerError):
     """A line of the file that cannot be imported; nothing of its batch was appended."""
 
     code = "import-refused"
@@ -55,10 +56,15 @@ def _lines(path: Path, actor: str) -> Iterator[tuple[int, Proposed]]:
                 raise ImportError_(number, str(exc), 0) from None
 
 
-async def import_file(store: EventStore, path: Path, *, actor: str, batch_size: int = 1000) -> ImportResult:
+def _check_all(path: Path, actor: str) -> int:
+    """Pass 1: every line well-formed, or nothing is appended. Returns the number of events."""
     if not path.is_file():
         raise ImportError_(0, f"{path} is not a readable file", 0)
-    total = sum(1 for _ in _lines(path, actor))  # pass 1: every line well-formed, or nothing
+    return sum(1 for _ in _lines(path, actor))
+
+
+async def import_file(store: EventStore, path: Path, *, actor: str, batch_size: int = 1000) -> ImportResult:
+    total = await asyncio.to_thread(_check_all, path, actor)
     appended = replayed = 0
     head = 0
     with progress_bar(f"importing {path.name}", total) as bar:

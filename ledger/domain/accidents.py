@@ -102,8 +102,7 @@ class Accident(Entity):
         if self.investigation_level is not None:
             raise DomainRefused(
                 "accident.investigation",
-                f"an investigation of accident {self.entity_id} was already opened "
-                f"({self.investigation_level} level)",
+                f"an investigation of accident {self.entity_id} was already opened ({self.investigation_level} level)",
                 field="accident_id",
             )
 
@@ -126,9 +125,7 @@ class Accident(Entity):
         self.stages = (*self.stages, (stage, occurred_at))
 
     @event("InvestigationOpened")
-    def _investigation_opened(
-        self, level: str, elevated: bool | None = None, led_by: str | None = None
-    ) -> None:
+    def _investigation_opened(self, level: str, elevated: bool | None = None, led_by: str | None = None) -> None:
         self.investigation_level = level
         self.investigation_elevated = bool(elevated)
 

@@ -81,9 +81,7 @@ def _enterprise(i: int) -> Iterator[Proposed]:
         deadline="2019-10-20T00:00:00+08:00",
     )
     yield proposed("hazard.progress_reported", "2019-10-10T10:00:00+08:00", hazard_id=hazard, note="整改中")
-    yield proposed(
-        "hazard.rectified", "2019-10-15T10:00:00+08:00", hazard_id=hazard, by=person, measures="清理"
-    )
+    yield proposed("hazard.rectified", "2019-10-15T10:00:00+08:00", hazard_id=hazard, by=person, measures="清理")
     yield proposed(
         "hazard.verified",
         "2019-10-16T10:00:00+08:00",
@@ -136,6 +134,5 @@ def measure(enterprises: int = 10_000, group: int = 100) -> dict[str, float]:
 if __name__ == "__main__":
     result = measure(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
     print(
-        f"{result['events']:.0f} events: decide {result['decide_per_s']:,.0f}/s, "
-        f"replay {result['replay_per_s']:,.0f}/s"
+        f"{result['events']:.0f} events: decide {result['decide_per_s']:,.0f}/s, replay {result['replay_per_s']:,.0f}/s"
     )

@@ -61,8 +61,7 @@ def _check_interval(data: dict[str, Any]) -> None:
     if valid_to is not None and to_datetime(valid_to) <= to_datetime(data["valid_from"]):
         raise DomainRefused(
             "policy.interval",
-            f"a policy must end after it starts: valid_to {valid_to} is not after "
-            f"valid_from {data['valid_from']}",
+            f"a policy must end after it starts: valid_to {valid_to} is not after valid_from {data['valid_from']}",
             field="valid_to",
         )
 
@@ -75,8 +74,7 @@ def _check_minutes(rules: dict[str, Any]) -> None:
     if given != sorted(given):
         raise DomainRefused(
             "policy.rules",
-            "rules/accident_report_minutes: the initial, written and detailed reports must be "
-            "due in that order",
+            "rules/accident_report_minutes: the initial, written and detailed reports must be due in that order",
             field="rules/accident_report_minutes",
         )
 

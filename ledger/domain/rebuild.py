@@ -39,8 +39,6 @@ def rebuild(events: Iterable[StoredEvent]) -> Entity | None:
         else:
             if agg is None:
                 raise ValueError(f"{stored.stream}: the first event must create the aggregate")
-            domain_event = event_class(
-                originator_id=agg.id, originator_version=agg.version + 1, timestamp=at, **kwargs
-            )
+            domain_event = event_class(originator_id=agg.id, originator_version=agg.version + 1, timestamp=at, **kwargs)
         agg = domain_event.mutate(agg)
     return agg

@@ -51,9 +51,7 @@ class EventRule:
 RULES: dict[str, EventRule] = {}
 
 
-def rule(
-    event_type: str, cls: type[Entity], method: str, after: Effect | None = None
-) -> Callable[[Guard], Guard]:
+def rule(event_type: str, cls: type[Entity], method: str, after: Effect | None = None) -> Callable[[Guard], Guard]:
     def register(guard: Guard) -> Guard:
         RULES[event_type] = EventRule(mutator(cls, method), method == "__init__", guard, after)
         return guard

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, AsyncContextManager, Protocol
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import structlog
 
 from ledger.canonical import GENESIS_HASH, chain_hash
 from ledger.decider import AcceptAll, Decider, Decision
-from ledger.envelope import Proposed, StoredEvent, verify_link
+from ledger.envelope import Proposed, StoredEvent, event_canonical, verify_link
 from ledger.errors import (
     ConcurrencyConflict,
     DomainRefused,
@@ -75,7 +76,7 @@ class Backend(ABC):
     kind: str
 
     @abstractmethod
-    def write_transaction(self) -> AsyncContextManager[WriteTx]:
+    def write_transaction(self) -> AbstractAsyncContextManager[WriteTx]:
         """A transaction serialised against every other writer, in any process."""
 
     @abstractmethod
@@ -238,9 +239,7 @@ class EventStore:
             for event in events:
                 self.decider.replay(event)
 
-    async def _open_group(
-        self, tx: WriteTx, head: Head, requests: list[_Request], decision: Decision
-    ) -> _Group:
+    async def _open_group(self, tx: WriteTx, head: Head, requests: list[_Request], decision: Decision) -> _Group:
         streams = {e.stream for r in requests for e in r.events}
         keys = {e.idempotency_key for r in requests for e in r.events if e.idempotency_key}
         now = format_recorded(utc_now())
@@ -289,26 +288,38 @@ class EventStore:
             group.decision.decide(proposed, position)
         except DomainRefused as refused:
             raise refused.at_index(index) from None
-        unsigned = StoredEvent(
-            position=position,
-            stream=proposed.stream,
-            version=current + 1,
-            type=proposed.type,
-            occurred_at=proposed.occurred_at,
-            recorded_at=group.recorded_at,
-            actor=proposed.actor,
-            data=proposed.data,
-            idempotency_key=proposed.idempotency_key,
-            prev_hash=group.prev_hash,
-            hash="",
+        version = current + 1
+        canonical = event_canonical(
+            position,
+            proposed.stream,
+            version,
+            proposed.type,
+            proposed.occurred_at,
+            group.recorded_at,
+            proposed.actor,
+            proposed.data_bytes,
+            proposed.idempotency_key,
         )
-        stored = _signed(unsigned)
+        stored = StoredEvent(
+            position,
+            proposed.stream,
+            version,
+            proposed.type,
+            proposed.occurred_at,
+            group.recorded_at,
+            proposed.actor,
+            proposed.data,
+            proposed.idempotency_key,
+            group.prev_hash,
+            chain_hash(group.prev_hash, canonical),
+            proposed.data_bytes,
+        )
         row = StoredRow(stored, proposed.request_hash())
         group.rows.append(row)
         if proposed.idempotency_key:
             group.keys[proposed.idempotency_key] = row
         group.position, group.prev_hash = position, stored.hash
-        group.versions[proposed.stream] = current + 1
+        group.versions[proposed.stream] = version
         return stored
 
     # -- reading ---------------------------------------------------------------------------
@@ -369,10 +380,6 @@ class EventStore:
             with contextlib.suppress(Exception):
                 await self._writer
         await self.backend.close()
-
-
-def _signed(event: StoredEvent) -> StoredEvent:
-    return replace(event, hash=chain_hash(event.prev_hash, event.canonical()))
 
 
 def _idempotent_replay(events: Sequence[Proposed], group: _Group) -> list[StoredEvent] | None:

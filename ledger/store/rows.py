@@ -40,7 +40,7 @@ def record_from_row(row: StoredRow) -> tuple[Any, ...]:
         e.occurred_at,
         e.recorded_at,
         e.actor,
-        orjson.dumps(e.data).decode(),
+        (e.data_bytes or orjson.dumps(e.data)).decode(),
         e.idempotency_key,
         e.prev_hash,
         e.hash,

@@ -59,7 +59,8 @@ async def test_migrate_import_verify(db_url: str, tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
     assert "imported 3 events" in imported.stdout
     verified = await cli("--database", db_url, "verify")
-    assert verified.returncode == 0 and "chain holds: 3 events" in verified.stdout
+    assert verified.returncode == 0
+    assert "chain holds: 3 events" in verified.stdout
 
 
 async def test_a_malformed_line_is_named_and_nothing_is_appended(db_url: str, tmp_path: Path) -> None:
@@ -72,7 +73,8 @@ async def test_a_malformed_line_is_named_and_nothing_is_appended(db_url: str, tm
     result = await cli("--database", db_url, "import", str(path))
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("ledger: error: line 3:") and "occurred_at" in last
+    assert last.startswith("ledger: error: line 3:")
+    assert "occurred_at" in last
     assert await _count(db_url) == 0
 
 
@@ -86,9 +88,7 @@ async def test_invalid_json_is_named_by_its_line(sqlite_url: str, tmp_path: Path
 
 async def test_a_refused_batch_appends_nothing_of_itself(db_url: str, tmp_path: Path) -> None:
     """Batches before the refused one stay; the refused batch is named by its line."""
-    events = [
-        {**_unit(f"U{i}", "enterprise", f"企业{i}"), "idempotency_key": f"u{i}"} for i in range(5)
-    ]
+    events = [{**_unit(f"U{i}", "enterprise", f"企业{i}"), "idempotency_key": f"u{i}"} for i in range(5)]
     events.append({**_unit("U9", "enterprise", "企业9"), "idempotency_key": "u0"})  # key reused, other body
     result = await cli("--database", db_url, "import", str(_write(tmp_path / "k.jsonl", events)), "--batch-size", "3")
     assert result.returncode == 2
@@ -99,7 +99,9 @@ async def test_a_refused_batch_appends_nothing_of_itself(db_url: str, tmp_path: 
 
 async def test_a_missing_file_and_a_bad_database_url_are_one_line_errors(tmp_path: Path) -> None:
     missing = await cli("--database", f"sqlite:///{tmp_path}/x.db", "import", str(tmp_path / "nope.jsonl"))
-    assert missing.returncode == 2 and "is not a readable file" in missing.stderr
+    assert missing.returncode == 2
+    assert "is not a readable file" in missing.stderr
     bad_url = await cli("--database", "mysql://x", "migrate")
-    assert bad_url.returncode == 2 and "unsupported database URL" in bad_url.stderr
+    assert bad_url.returncode == 2
+    assert "unsupported database URL" in bad_url.stderr
     assert "Traceback" not in missing.stderr + bad_url.stderr

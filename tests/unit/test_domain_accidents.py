@@ -31,9 +31,7 @@ GRADE_CASES = [
 
 
 @pytest.mark.parametrize(("figures", "grade"), GRADE_CASES)
-def test_accident_grade_thresholds_include_their_lower_bound(
-    figures: tuple[int, int, float], grade: str
-) -> None:
+def test_accident_grade_thresholds_include_their_lower_bound(figures: tuple[int, int, float], grade: str) -> None:
     assert accident_grade(*figures) == grade
 
 
@@ -99,9 +97,7 @@ def test_report_stages_go_in_order_once_each() -> None:
 
 
 def test_a_report_goes_to_a_registered_unit() -> None:
-    error = given().refuse(
-        proposed("accident.reported", accident_id="AC1", stage="initial", to_unit="x", by="P2")
-    )
+    error = given().refuse(proposed("accident.reported", accident_id="AC1", stage="initial", to_unit="x", by="P2"))
     assert (error.rule, error.field) == ("registry.unknown", "to_unit")
 
 

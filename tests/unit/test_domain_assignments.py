@@ -67,10 +67,7 @@ def test_supersedes_ends_the_earlier_holder_at_the_new_valid_from() -> None:
     error = fl.refuse(made("A3", "P1", JUL))
     assert "A2" in error.message
     # and A1 counts as ended
-    assert (
-        fl.refuse(proposed("assignment.ended", assignment_id="A1", valid_to=JUL)).rule
-        == "assignment.lifecycle"
-    )
+    assert fl.refuse(proposed("assignment.ended", assignment_id="A1", valid_to=JUL)).rule == "assignment.lifecycle"
 
 
 def test_supersedes_must_name_an_earlier_running_assignment_of_the_same_duty() -> None:
@@ -109,9 +106,7 @@ def test_holder_and_target_must_be_registered() -> None:
     fl = jurisdiction()
     assert fl.refuse(made("A1", "P404", JAN)).field == "holder"
     error = fl.refuse(
-        proposed(
-            "assignment.made", assignment_id="A1", role="covers", holder="P1", target="404", valid_from=JAN
-        )
+        proposed("assignment.made", assignment_id="A1", role="covers", holder="P1", target="404", valid_from=JAN)
     )
     assert (error.rule, error.field) == ("registry.unknown", "target")
     fl.post(made("A1", TOWNSHIP, JAN, role="territorial"))  # a unit may hold a duty
@@ -159,9 +154,7 @@ def test_a_superseding_assignment_cannot_be_corrected_to_start_before_the_earlie
     error = fl.refuse(proposed("assignment.corrected", assignment_id="A2", valid_from=JAN, reason="r"))
     assert error.rule == "assignment.supersedes"
     error = fl.refuse(
-        proposed(
-            "assignment.corrected", assignment_id="A2", valid_from="2019-04-01T00:00:00+08:00", reason="r"
-        )
+        proposed("assignment.corrected", assignment_id="A2", valid_from="2019-04-01T00:00:00+08:00", reason="r")
     )
     assert error.rule == "assignment.exclusive"  # A1 still ends in MAY
 

@@ -158,9 +158,7 @@ def test_the_library_machinery_and_the_fast_path_agree() -> None:
     assert fast.replayed(library=True).snapshot() == fast.domain.snapshot()
 
 
-@pytest.mark.parametrize(
-    "stream", ["hazard:H1", f"unit:{ENTERPRISE}", "accident:AC1", "assignment:A2", "sanction:S1"]
-)
+@pytest.mark.parametrize("stream", ["hazard:H1", f"unit:{ENTERPRISE}", "accident:AC1", "assignment:A2", "sanction:S1"])
 def test_replaying_a_stream_through_the_library_rebuilds_the_aggregate(stream: str) -> None:
     fl = scenario()
     rebuilt = rebuild(fl.stream(stream))

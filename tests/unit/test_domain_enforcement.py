@@ -72,9 +72,7 @@ def test_a_sanction_is_lifted_once_after_it_was_imposed() -> None:
 
 
 def site(unit_id: str) -> Proposed:
-    return proposed(
-        "illegal_site.found", site_id="W1", unit_id=unit_id, description="非法加油点", stopped=False
-    )
+    return proposed("illegal_site.found", site_id="W1", unit_id=unit_id, description="非法加油点", stopped=False)
 
 
 def test_an_illegal_site_is_found_in_a_township() -> None:
@@ -89,10 +87,7 @@ def test_a_report_names_its_kind_unit_and_period() -> None:
     fl = jurisdiction()
     report = {"report_id": "R1", "unit_id": TOWNSHIP, "period": "2019-10"}
     fl.post(proposed("report.submitted", kind="monthly", **report))
-    assert (
-        fl.refuse(proposed("report.submitted", kind="gossip", **{**report, "report_id": "R2"})).field
-        == "kind"
-    )
+    assert fl.refuse(proposed("report.submitted", kind="gossip", **{**report, "report_id": "R2"})).field == "kind"
     half = {**report, "report_id": "R3", "period": "2019-10-H2"}
     fl.post(proposed("report.submitted", kind="half_month_hazard", **half))
 

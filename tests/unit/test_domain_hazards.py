@@ -26,9 +26,7 @@ RECTIFIED = hz("hazard.rectified", by="P2", measures="修筑防火堤")
 PASSED = hz("hazard.verified", verifier="P1", passed=True, note="合格")
 FAILED = hz("hazard.verified", verifier="P1", passed=False, note="不合格")
 CLOSED = hz("hazard.closed")
-EXTENDED = hz(
-    "hazard.deadline_extended", deadline="2019-11-20T00:00:00+08:00", approved_by="P1", reason="工程量大"
-)
+EXTENDED = hz("hazard.deadline_extended", deadline="2019-11-20T00:00:00+08:00", approved_by="P1", reason="工程量大")
 LISTED = hz("hazard.supervision_listed", level="county", supervisor="P1")
 PROGRESS = hz("hazard.progress_reported", note="已完成一半")
 
@@ -125,9 +123,7 @@ def test_listed_supervision_is_once_per_level() -> None:
 
 def test_a_hazard_report_needs_its_unit_and_its_inspection_registered() -> None:
     fl = jurisdiction()
-    error = fl.refuse(
-        hz("hazard.reported", unit_id="404", severity="general", description="d", source="self_check")
-    )
+    error = fl.refuse(hz("hazard.reported", unit_id="404", severity="general", description="d", source="self_check"))
     assert (error.rule, error.field) == ("registry.unknown", "unit_id")
     error = fl.refuse(
         hz(
@@ -164,13 +160,9 @@ def test_a_hazard_report_needs_its_unit_and_its_inspection_registered() -> None:
 
 def test_severity_and_source_are_closed_lists() -> None:
     fl = jurisdiction()
-    error = fl.refuse(
-        hz("hazard.reported", unit_id=ENTERPRISE, severity="huge", description="d", source="self_check")
-    )
+    error = fl.refuse(hz("hazard.reported", unit_id=ENTERPRISE, severity="huge", description="d", source="self_check"))
     assert (error.rule, error.field) == ("schema", "severity")
-    error = fl.refuse(
-        hz("hazard.reported", unit_id=ENTERPRISE, severity="major", description="d", source="rumour")
-    )
+    error = fl.refuse(hz("hazard.reported", unit_id=ENTERPRISE, severity="major", description="d", source="rumour"))
     assert (error.rule, error.field) == ("schema", "source")
 
 

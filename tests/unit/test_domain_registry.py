@@ -23,9 +23,7 @@ def test_a_unit_registered_twice_is_refused() -> None:
 
 
 def test_a_parent_must_be_registered() -> None:
-    error = refusal(
-        base(), proposed("unit.registered", unit_id="X", kind="township", name="x", parent_id="nope")
-    )
+    error = refusal(base(), proposed("unit.registered", unit_id="X", kind="township", name="x", parent_id="nope"))
     assert (error.rule, error.field) == ("registry.unknown", "parent_id")
 
 
@@ -52,9 +50,7 @@ def test_a_change_to_an_unregistered_entity_is_refused() -> None:
 
 
 def test_a_person_must_belong_to_a_registered_unit() -> None:
-    error = refusal(
-        base(), proposed("person.registered", person_id="P9", name="李四", title="科员", unit_id="zz")
-    )
+    error = refusal(base(), proposed("person.registered", person_id="P9", name="李四", title="科员", unit_id="zz"))
     assert (error.rule, error.field) == ("registry.unknown", "unit_id")
 
 
@@ -150,17 +146,13 @@ def test_exam_and_evaluation_live_on_registered_streams() -> None:
     ledger.post(proposed("exam.taken", person_id="P1", subject="安全生产知识", score=58, passed=False))
     ledger.post(proposed("evaluation.scored", unit_id=TOWN, period="2019Q4", score=87.5, scope="township"))
     assert ledger.domain.get("person:P1").exams[0][2] is False  # type: ignore[union-attr]
-    assert refusal(
-        ledger, proposed("exam.taken", person_id="P9", subject="s", score=1, passed=True)
-    ).rule == ("registry.unknown")
+    assert refusal(ledger, proposed("exam.taken", person_id="P9", subject="s", score=1, passed=True)).rule == (
+        "registry.unknown"
+    )
 
 
 def test_an_evaluation_scope_must_fit_the_unit_kind() -> None:
-    error = refusal(
-        base(), proposed("evaluation.scored", unit_id=TOWN, period="2019Q4", score=80, scope="county")
-    )
+    error = refusal(base(), proposed("evaluation.scored", unit_id=TOWN, period="2019Q4", score=80, scope="county"))
     assert (error.rule, error.field) == ("evaluation.scope", "scope")
-    error = refusal(
-        base(), proposed("evaluation.scored", unit_id=TOWN, period="Q4", score=80, scope="township")
-    )
+    error = refusal(base(), proposed("evaluation.scored", unit_id=TOWN, period="Q4", score=80, scope="township"))
     assert (error.rule, error.field) == ("schema", "period")

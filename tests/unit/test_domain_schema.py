@@ -66,10 +66,7 @@ def test_unit_changes_name_known_attributes_only() -> None:
     validate("unit.updated", {"unit_id": "U", "changes": {"risk_level": "red", "above_scale": False}})
     assert refusal("unit.updated", {"unit_id": "U", "changes": {}}).field == "changes"
     assert refusal("unit.updated", {"unit_id": "U", "changes": {"colour": "red"}}).field == "changes/colour"
-    assert (
-        refusal("unit.updated", {"unit_id": "U", "changes": {"risk_level": "pink"}}).field
-        == "changes/risk_level"
-    )
+    assert refusal("unit.updated", {"unit_id": "U", "changes": {"risk_level": "pink"}}).field == "changes/risk_level"
 
 
 def test_enums_of_spec_5_are_declared() -> None:

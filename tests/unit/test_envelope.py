@@ -45,7 +45,15 @@ def test_a_stream_that_contradicts_the_entity_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "stamp", ["2019-10-08T09:00:00", "2019-10-08", "2019-10-08 09:00", "yesterday", 1570496400, "2019-13-40T09:00:00Z"]
+    "stamp",
+    [
+        "2019-10-08T09:00:00",
+        "2019-10-08",
+        "2019-10-08 09:00",
+        "yesterday",
+        1570496400,
+        "2019-13-40T09:00:00Z",
+    ],
 )
 def test_timestamps_without_an_offset_or_malformed_are_refused(stamp: object) -> None:
     assert "occurred_at" in _errors({**GOOD, "occurred_at": stamp})
