@@ -105,3 +105,44 @@ async def test_a_missing_file_and_a_bad_database_url_are_one_line_errors(tmp_pat
     assert bad_url.returncode == 2
     assert "unsupported database URL" in bad_url.stderr
     assert "Traceback" not in missing.stderr + bad_url.stderr
+
+
+SAMPLE_FILE = Path(__file__).resolve().parents[2] / "ops" / "samples" / "linyi-2019q4.jsonl"
+
+
+async def test_a_realistic_multi_county_file_imports_under_the_domain_rules(db_url: str, tmp_path: Path) -> None:
+    """Three counties of 临沂: coverage, a hand-over, a correction, hazards, a 较大 accident …"""
+    result = await cli("--database", db_url, "import", str(SAMPLE_FILE), "--batch-size", "25")
+    assert result.returncode == 0, result.stderr
+    lines = sum(1 for line in SAMPLE_FILE.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert f"imported {lines} events" in result.stdout
+    again = await cli("--database", db_url, "import", str(SAMPLE_FILE))
+    assert again.returncode == 0, again.stderr  # its idempotency keys make a re-run harmless
+    assert f"imported 0 events ({lines} already present)" in again.stdout
+    unkeyed = [{k: v for k, v in orjson.loads(line).items() if k != "idempotency_key"} for line in SAMPLE_FILE.open()]
+    duplicate = await cli("--database", db_url, "import", str(_write(tmp_path / "unkeyed.jsonl", unkeyed)))
+    assert duplicate.returncode == 2  # without keys, registering the same units twice is refused …
+    assert "registry.duplicate" in duplicate.stderr
+    assert await _count(db_url) == lines  # … and appends nothing
+
+
+async def test_a_domain_refusal_names_the_line_and_the_rule(db_url: str, tmp_path: Path) -> None:
+    hazard = {"hazard_id": "HZ-1", "unit_id": "371302001"}
+    events = [
+        *SAMPLE,
+        {
+            "type": "hazard.reported",
+            "occurred_at": "2019-10-12T11:00:00+08:00",
+            "data": {**hazard, "severity": "general", "description": "消防通道堵塞", "source": "self_check"},
+        },
+        {
+            "type": "hazard.verified",
+            "occurred_at": "2019-10-13T11:00:00+08:00",
+            "data": {"hazard_id": "HZ-1", "verifier": "371302", "passed": True, "note": "合格"},
+        },
+    ]
+    result = await cli("--database", db_url, "import", str(_write(tmp_path / "h.jsonl", events)))
+    assert result.returncode == 2
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("ledger: error: line 5: rule hazard.lifecycle")
+    assert await _count(db_url) == 0
