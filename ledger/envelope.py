@@ -153,7 +153,7 @@ def parse_proposed(raw: object, actor: str, idempotency_key: str | None = None) 
     if not isinstance(data, dict):
         errors.append(FieldError("data", "must be a JSON object"))
         data = {}
-    else:
+    elif not _sound(data):  # the fast scan; the slow walk only to name what is wrong
         errors.extend(_check_json(data, "data", 0))
 
     stream = _check_stream(event_type, raw.get("stream"), data, errors)
@@ -185,6 +185,34 @@ def _check_stream(event_type: str | None, given: object, data: dict[str, Any], e
     if given is not None and given != derived:
         errors.append(FieldError("stream", f"{given!r} contradicts the entity id: this event belongs to {derived!r}"))
     return derived
+
+
+_LEAVES = (str, bool, type(None))
+
+
+def _sound(data: dict[str, Any]) -> bool:
+    """True when every value is one canonicalisation keeps as it is (iterative: hot path)."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            if depth >= MAX_DEPTH or not all(type(k) is str for k in value):  # type: ignore[attr-defined]
+                return False
+            stack.extend((v, depth + 1) for v in value.values())  # type: ignore[attr-defined]
+        elif kind is list:
+            if depth >= MAX_DEPTH:
+                return False
+            stack.extend((v, depth + 1) for v in value)  # type: ignore[attr-defined]
+        elif kind is int:
+            if not is_safe_integer(value):  # type: ignore[arg-type]
+                return False
+        elif kind is float:
+            if value != value or value in (float("inf"), float("-inf")):
+                return False
+        elif kind not in _LEAVES:
+            return False
+    return True
 
 
 def _check_json(value: object, path: str, depth: int) -> list[FieldError]:
