@@ -62,6 +62,44 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the projectors on their own: catch up (with progress), then follow the log."""
+    from projections.installed import all_projectors
+    from projections.runner import ProjectionRunner
+
+    store = await open_ledger(settings.database_url, decider=_no_rules())
+    try:
+        runner = ProjectionRunner(store, all_projectors())
+        await runner.load_positions()
+        behind = (await store.head()).position - runner.position()
+        with progress_bar("projecting", behind) as bar:
+            await runner.catch_up(bar.update)
+        if args.once:
+            print(f"projections are at position {runner.position()}")
+            return 0
+        log.info("following the log", position=runner.position())
+        await runner.run()
+    finally:
+        await store.close()
+    return 0
+
+
+async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.installed import all_projectors
+    from projections.runner import ProjectionRunner
+
+    store = await open_ledger(settings.database_url, decider=_no_rules())
+    try:
+        runner = ProjectionRunner(store, all_projectors())
+        total = (await store.head()).position
+        with progress_bar(f"rebuilding {', '.join(args.names) or 'all projections'}", total) as bar:
+            position = await runner.rebuild(args.names, bar.update)
+    finally:
+        await store.close()
+    print(f"rebuilt {', '.join(args.names) or 'all projections'} up to position {position}")
+    return 0
+
+
 async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
@@ -89,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
 
     sub.add_parser("verify", help="walk the whole hash chain; exit 0 when it holds").set_defaults(run=cmd_verify)
+
+    project = sub.add_parser("project", help="run the projections on their own (the service runs them too)")
+    project.add_argument("--once", action="store_true", help="catch up and stop instead of following the log")
+    project.set_defaults(run=cmd_project)
+
+    rebuild = sub.add_parser("rebuild", help="empty projections and fold the whole log again")
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
+    rebuild.set_defaults(run=cmd_rebuild)
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
     bench.add_argument("what", choices=["append"], help="what to measure")

@@ -28,6 +28,7 @@ from ledger.errors import (
     LedgerError,
     StoreUnavailable,
 )
+from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
 __all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
@@ -102,6 +103,14 @@ class Backend(ABC):
     @abstractmethod
     def signal(self) -> int:
         """The in-process append signal: a counter bumped on every notification."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[SQLTx]:
+        """A plain SQL transaction for the read models (``ledger.store.sql``)."""
+
+    @abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A plain SQL read, ``?`` placeholders."""
 
     @abstractmethod
     async def applied_migrations(self) -> set[int]:
@@ -345,13 +354,19 @@ class EventStore:
 
     async def subscribe(self, after: int = 0, batch: int = 1000) -> AsyncIterator[StoredEvent]:
         """Every event after ``after``, once and in order, then each new one as it commits."""
+        async for events in self.subscribe_batches(after, batch):
+            for event in events:
+                yield event
+
+    async def subscribe_batches(self, after: int = 0, batch: int = 1000) -> AsyncIterator[list[StoredEvent]]:
+        """The same, a page at a time (projectors apply a page in one transaction)."""
         position = after
         while True:
             seen = self.backend.signal()
             events = _contiguous(position, await self.backend.read(position, batch))
-            for event in events:
-                yield event
-                position = event.position
+            if events:
+                yield events
+                position = events[-1].position
             if len(events) < batch:
                 await self.backend.wait_for_append(seen, POLL_SECONDS)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import itertools
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,6 +70,28 @@ class _PostgresTx:
         await self._conn.copy_records_to_table(
             "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """Portable ``?`` placeholders as PostgreSQL's ``$1, $2 …`` (none appear inside our literals)."""
+    count = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
+
+
+class _PostgresSQLTx:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._conn.execute(_numbered(sql), *args)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self._conn.executemany(_numbered(sql), rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *args)]
 
 
 async def _head(conn: asyncpg.Connection) -> Head:
@@ -130,6 +155,19 @@ class PostgresBackend(Backend):
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()
+
+    # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_PostgresSQLTx]:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                yield _PostgresSQLTx(conn)
+        except (OSError, asyncpg.InterfaceError) as exc:
+            raise StoreUnavailable(f"PostgreSQL failed: {exc}") from exc
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()

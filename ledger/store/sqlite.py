@@ -83,6 +83,20 @@ class _SQLiteTx:
         await self._b._write(lambda c: c.executemany(INSERT, records))
 
 
+class _SQLiteSQLTx:
+    def __init__(self, backend: SQLiteBackend) -> None:
+        self._b = backend
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._b._write(lambda c: c.execute(sql, args))
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._b._write(lambda c: c.executemany(sql, rows))
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return await self._b._write(lambda c: c.execute(sql, args).fetchall())
+
+
 def _head(conn: sqlite3.Connection) -> Head:
     row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
     return Head(*row) if row else Head()
@@ -100,6 +114,9 @@ class SQLiteBackend(Backend):
         self._reader_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._signal = AppendSignal()
+        # the writer connection holds one transaction at a time: the appender's and the
+        # projections' transactions take turns on it
+        self._tx_lock = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteBackend:
@@ -134,22 +151,39 @@ class SQLiteBackend(Backend):
     # -- contract -------------------------------------------------------------------------
 
     @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE … COMMIT on the writer connection, one transaction at a time."""
+        async with self._tx_lock:
+            try:
+                await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot start a write on {self.path}: {exc}") from exc
+            try:
+                yield
+            except BaseException:
+                await self._write(lambda c: c.execute("ROLLBACK"))
+                raise
+            try:
+                await self._write(lambda c: c.execute("COMMIT"))
+            except sqlite3.Error as exc:
+                await self._write(lambda c: c.in_transaction and c.execute("ROLLBACK"))
+                raise StoreUnavailable(f"commit failed on {self.path}: {exc}") from exc
+
+    @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
-        try:
-            await self._write(lambda c: c.execute("BEGIN IMMEDIATE"))
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot start a write on {self.path}: {exc}") from exc
-        try:
+        async with self._immediate():
             yield _SQLiteTx(self)
-        except BaseException:
-            await self._write(lambda c: c.execute("ROLLBACK"))
-            raise
-        try:
-            await self._write(lambda c: c.execute("COMMIT"))
-        except sqlite3.Error as exc:
-            await self._write(lambda c: c.in_transaction and c.execute("ROLLBACK"))
-            raise StoreUnavailable(f"commit failed on {self.path}: {exc}") from exc
         self._signal.bump()
+
+    # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_SQLiteSQLTx]:
+        async with self._immediate():
+            yield _SQLiteSQLTx(self)
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return await self._read(lambda c: c.execute(sql, args).fetchall())
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()

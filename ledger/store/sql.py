@@ -1,0 +1,32 @@
+"""Plain SQL for the read models, on whichever backend holds the log.
+
+Projections write only their own tables, in portable SQL with ``?`` placeholders
+(``ON CONFLICT … DO UPDATE`` works on both). This keeps every database connection inside
+``ledger/store``: the projections package holds SQL text and Python, no driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+__all__ = ["SQL", "Row", "SQLTx"]
+
+Row = tuple[Any, ...]
+
+
+class SQLTx(Protocol):
+    """One transaction. On SQLite it also holds the ledger's write lock until it ends."""
+
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+
+class SQL(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[SQLTx]: ...
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
