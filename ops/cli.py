@@ -100,6 +100,12 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ops.demo import run_demo
+
+    return await run_demo(args, settings)
+
+
 async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
@@ -135,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="empty projections and fold the whole log again")
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
     rebuild.set_defaults(run=cmd_rebuild)
+
+    demo = sub.add_parser("demo", help="generate and import a realistic demo city (deterministic, seeded)")
+    demo.add_argument("--seed", type=int, default=2019, help="random seed (2019); same seed, same log")
+    demo.add_argument("--enterprises", type=_positive, default=9000, help="enterprises in the city (9000)")
+    demo.add_argument("--years", type=_positive, default=1, help="years of history from 2019-01-01 (1)")
+    demo.add_argument("--output", help="write the events as JSON Lines to this file instead of importing them")
+    demo.set_defaults(run=cmd_demo)
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
     bench.add_argument("what", choices=["append"], help="what to measure")
