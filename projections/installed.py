@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from projections.base import Projector
+from projections.enforcement import EnforcementProjector
 from projections.units import UnitsProjector
 
 __all__ = ["all_projectors"]
 
 
 def all_projectors() -> list[Projector]:
-    return [UnitsProjector()]
+    return [UnitsProjector(), EnforcementProjector()]
