@@ -1,0 +1,1 @@
+"""The aiohttp service: parse, authorise, call, render (SPEC §8)."""

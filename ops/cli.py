@@ -106,6 +106,56 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return await run_demo(args, settings)
 
 
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the HTTP service until SIGINT/SIGTERM; then finish requests and appends, and stop."""
+    import signal
+
+    from aiohttp import web
+
+    from api.app import create_app
+
+    settings = settings.with_overrides(host=args.host, port=args.port)
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()  # opens the ledger, migrating an empty database, and catches up
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("serving", url=f"http://{settings.host}:{settings.port}", database=settings.database_url.split("@")[-1])
+    print(f"ledger: serving http://{settings.host}:{settings.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    await stop.wait()
+    log.info("shutting down: finishing requests and appends")
+    await runner.cleanup()
+    return 0
+
+
+async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from api.tokens import create_token, list_tokens, revoke_token
+
+    store = await open_ledger(settings.database_url, decider=_no_rules())
+    try:
+        if args.action == "create":
+            from projections.installed import all_projectors
+            from projections.runner import ProjectionRunner
+
+            await ProjectionRunner(store, all_projectors()).catch_up()  # the scope must be a known unit
+            token_id, token = await create_token(store.backend, role=args.role, scope=args.scope, name=args.name)
+            print(f"token {token_id} for {args.name} ({args.role}, scope {args.scope or 'all'}); shown once:")
+            print(token)
+        elif args.action == "list":
+            for row in await list_tokens(store.backend):
+                state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+                print(f"{row['token_id']}  {row['role']:<12} {row['scope'] or '*':<20} {row['name']}  ({state})")
+        else:
+            await revoke_token(store.backend, args.token_id)
+            print(f"token {args.token_id} revoked")
+    finally:
+        await store.close()
+    return 0
+
+
 async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
@@ -133,6 +183,22 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
 
     sub.add_parser("verify", help="walk the whole hash chain; exit 0 when it holds").set_defaults(run=cmd_verify)
+
+    serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
+    serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="env LEDGER_PORT (8080)")
+    serve.set_defaults(run=cmd_serve)
+
+    token = sub.add_parser("token", help="create, list or revoke API tokens")
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a token; it is printed once, on the last line")
+    create.add_argument("--role", required=True, choices=["recorder", "viewer", "investigator", "admin"])
+    create.add_argument("--scope", help="a unit id: the subtree a recorder or viewer is kept to")
+    create.add_argument("--name", required=True, help="whose token it is (a system, a person)")
+    actions.add_parser("list", help="every token (never the secrets)")
+    revoke = actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+    token.set_defaults(run=cmd_token)
 
     project = sub.add_parser("project", help="run the projections on their own (the service runs them too)")
     project.add_argument("--once", action="store_true", help="catch up and stop instead of following the log")

@@ -1,0 +1,114 @@
+"""The app factory: ``create_app(settings)`` wires the ledger, the projections and the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from api.auth import authenticated
+from api.metrics import Metrics
+from api.problems import Problem, from_ledger_error, problem_response
+from ledger.errors import LedgerError
+from ledger.store import EventStore
+from ops.bootstrap import open_ledger
+from ops.config import Settings
+from projections.installed import all_projectors
+from projections.runner import ProjectionRunner
+
+__all__ = ["METRICS", "RUNNER", "SETTINGS", "STORE", "create_app"]
+
+log = structlog.get_logger("ledger.api")
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", EventStore)
+RUNNER = web.AppKey("runner", ProjectionRunner)
+METRICS = web.AppKey("metrics", Metrics)
+
+#: a request body larger than this is refused (413) before it is read
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request id, one log line per request, metrics, and every error as problem+json."""
+    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    try:
+        response = await _answer(request, handler)
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    elapsed = time.perf_counter() - started
+    response.headers["X-Request-ID"] = request_id
+    request.app[METRICS].observe(request.method, route, response.status, elapsed)
+    log.info(
+        "request",
+        request_id=request_id,
+        method=request.method,
+        path=request.path,
+        status=response.status,
+        ms=round(elapsed * 1000, 2),
+        actor=getattr(request.get("principal"), "actor", None),
+    )
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, request.path)
+    except LedgerError as error:
+        return problem_response(from_ledger_error(error), request.path)
+    except web.HTTPRequestEntityTooLarge:
+        detail = f"the request body is larger than {MAX_BODY_BYTES} bytes"
+        return problem_response(Problem(413, "too-large", "Request too large", detail), request.path)
+    except web.HTTPException as http:
+        if http.status < 400:
+            raise
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(http.status, "http-error")
+        return problem_response(Problem(http.status, slug, http.reason, http.reason), request.path)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unhandled error")
+        detail = "the ledger failed to answer; the error is logged with this request's id"
+        return problem_response(Problem(500, "internal", "Internal error", detail), request.path)
+
+
+async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
+    """Open the ledger (migrating an empty database), run the projections, close on shutdown."""
+    settings = app[SETTINGS]
+    store = await open_ledger(settings.database_url)
+    runner = ProjectionRunner(store, all_projectors())
+    await runner.catch_up()
+    app[STORE] = store
+    app[RUNNER] = runner
+    task = asyncio.create_task(runner.run(), name="projections")
+    log.info("ledger open", database=settings.database_url.split("@")[-1], head=runner.position())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    await store.close()  # finishes the appends already accepted, then releases the database
+    log.info("ledger closed")
+
+
+def create_app(settings: Settings) -> web.Application:
+    from api.routes import add_routes
+
+    app = web.Application(middlewares=[request_context, authenticated], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_ledger_context)
+    add_routes(app)
+    return app

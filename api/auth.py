@@ -1,0 +1,46 @@
+"""Bearer-token authentication and the role rules of SPEC §8."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from api.problems import Problem
+from api.tokens import Principal, TokenError, authenticate
+
+__all__ = ["PUBLIC_PATHS", "authenticated", "principal", "require"]
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/v1/openapi.json"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def authenticated(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS or not request.path.startswith("/v1/"):
+        return await handler(request)
+    from api.app import STORE
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "unauthorized", "Unauthorized", "send a bearer token: Authorization: Bearer ldg_…")
+    try:
+        request["principal"] = await authenticate(request.app[STORE].backend, token.strip())
+    except TokenError as error:
+        raise Problem(401, "unauthorized", "Unauthorized", str(error)) from None
+    return await handler(request)
+
+
+def principal(request: web.Request) -> Principal:
+    found: Principal = request["principal"]
+    return found
+
+
+def require(request: web.Request, *roles: str) -> Principal:
+    """The caller, if their role is one of ``roles``; else 403."""
+    who = principal(request)
+    if who.role not in roles:
+        raise Problem(403, "forbidden", "Forbidden", f"a {who.role} token may not do this (needs {' or '.join(roles)})")
+    return who

@@ -1,0 +1,175 @@
+"""The log over HTTP: post events, page the log, tail it live, read a stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from api.app import METRICS, STORE
+from api.auth import principal, require
+from api.problems import Problem
+from api.scope import event_unit, within_written
+from ledger.domain import Domain
+from ledger.envelope import Proposed, StoredEvent, parse_proposed
+from ledger.errors import DomainRefused, InvalidEnvelope
+
+__all__ = ["get_events", "get_stream", "post_events", "tail_events"]
+
+MAX_BATCH = 1000
+HEARTBEAT_SECONDS = 15.0
+
+
+async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
+    if not raw.strip():
+        raise Problem(400, "malformed", "Malformed request", "the body is empty: send an event or an array of events")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise Problem(400, "malformed", "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+
+
+def _proposals(body: Any, actor: str, key: str | None) -> list[Proposed]:
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise Problem(400, "malformed", "Empty batch", "an array of events must hold at least one event")
+    if len(items) > MAX_BATCH:
+        raise Problem(
+            413, "too-large", "Batch too large", f"a batch holds at most {MAX_BATCH} events, not {len(items)}"
+        )
+    proposals = []
+    for index, item in enumerate(items):
+        event_key = key if len(items) == 1 or key is None else f"{key}#{index}"
+        try:
+            proposals.append(parse_proposed(item, actor, event_key))
+        except InvalidEnvelope as error:
+            raise InvalidEnvelope(error.errors, index if isinstance(body, list) else None) from None
+    return proposals
+
+
+def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain) -> None:
+    who = principal(request)
+    if who.scope is None:
+        return
+    for index, event in enumerate(proposals):
+        unit = event_unit(event, domain, proposals[:index])
+        if not within_written(unit, who.scope, domain, proposals[:index]):
+            raise Problem(
+                403,
+                "out-of-scope",
+                "Outside your jurisdiction",
+                f"event {index} ({event.type}) concerns {unit or 'an unknown unit'}, "
+                f"which is not in the subtree of {who.scope}",
+            )
+
+
+async def post_events(request: web.Request) -> web.Response:
+    who = require(request, "recorder", "admin")
+    body = await _json_body(request)
+    proposals = _proposals(body, who.actor, request.headers.get("Idempotency-Key"))
+    store = request.app[STORE]
+    if isinstance(store.decider, Domain):
+        _check_scope(request, proposals, store.decider)
+    try:
+        stored = await store.append(proposals)
+    except DomainRefused as refused:
+        if isinstance(body, list):
+            raise
+        raise DomainRefused(refused.rule, refused.message, refused.field) from None  # one event: no index
+    request.app[METRICS].appended.inc(len(stored))
+    payload = [e.to_json() for e in stored]
+    return web.Response(
+        body=orjson.dumps(payload if isinstance(body, list) else payload[0]),
+        status=201,
+        content_type="application/json",
+    )
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int | None = None) -> int:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be a whole number, not {text!r}") from None
+    if value < 0 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum}" if maximum is not None else ""
+        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be at least 0{limit}")
+    return value
+
+
+def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
+    """A scoped caller sees only events about units in their subtree."""
+    who = principal(request)
+    store = request.app[STORE]
+    if who.scope is None or not isinstance(store.decider, Domain):
+        return events
+    domain = store.decider
+    return [e for e in events if within_written(event_unit(e, domain, ()), who.scope, domain, ())]  # type: ignore[arg-type]
+
+
+async def get_events(request: web.Request) -> web.Response:
+    require(request, "viewer", "investigator", "admin", "recorder")
+    after = _int_param(request, "after", 0)
+    limit = _int_param(request, "limit", 100, 1000) or 100
+    types = [t for t in request.query.get("type", "").split(",") if t]
+    events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
+    body = {
+        "events": [e.to_json() for e in _visible(request, events)],
+        "next_after": events[-1].position if events else after,
+    }
+    return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+
+async def tail_events(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: every event after ``after`` (or ``Last-Event-ID``), then live."""
+    require(request, "viewer", "investigator", "admin", "recorder")
+    after = _int_param(request, "after", 0)
+    with contextlib.suppress(ValueError):
+        after = int(request.headers.get("Last-Event-ID", after))
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    store = request.app[STORE]
+    pages = store.subscribe_batches(after=after).__aiter__()
+    pending: asyncio.Task[list[StoredEvent]] | None = None
+    try:
+        while True:
+            pending = pending or asyncio.ensure_future(pages.__anext__())
+            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+            if not done:
+                await response.write(b": keep-alive\n\n")
+                continue
+            events, pending = pending.result(), None
+            for event in _visible(request, events):
+                frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
+                    event.position,
+                    event.type.encode(),
+                    orjson.dumps(event.to_json()),
+                )
+                await response.write(frame)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        if pending is not None:
+            pending.cancel()
+    return response
+
+
+async def get_stream(request: web.Request) -> web.Response:
+    require(request, "viewer", "investigator", "admin", "recorder")
+    stream = request.match_info["stream"]
+    store = request.app[STORE]
+    events = _visible(request, await store.read_stream(stream))
+    if not events:
+        raise Problem(404, "not-found", "Not found", f"no stream {stream!r} (or none you may read)")
+    state = None
+    if isinstance(store.decider, Domain):
+        aggregate = store.decider.get(stream)
+        state = aggregate.attributes() if aggregate is not None else None
+    body = {"stream": stream, "version": events[-1].version, "state": state, "events": [e.to_json() for e in events]}
+    return web.Response(body=orjson.dumps(body, default=str), content_type="application/json")

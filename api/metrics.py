@@ -1,0 +1,34 @@
+"""Prometheus metrics of one app: requests, latencies, appends, projection lag."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()  # one per app: tests run many apps in one process
+        self.requests = Counter(
+            "ledger_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "ledger_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.appended = Counter("ledger_events_appended_total", "events appended", registry=self.registry)
+        self.head = Gauge("ledger_log_head_position", "the log's last position", registry=self.registry)
+        self.lag = Gauge(
+            "ledger_projection_lag_events", "events the slowest projection is behind", registry=self.registry
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

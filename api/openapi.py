@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 document: every endpoint and, from the domain's schemas, every event type."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ledger.catalogue import EVENT_TYPES
+from ledger.domain.schema import json_schema
+
+__all__ = ["openapi_document"]
+
+PROBLEM = {"$ref": "#/components/responses/Problem"}
+
+
+def _event_schema(event_type: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "occurred_at", "data"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"const": event_type},
+            "occurred_at": {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset"},
+            "stream": {"type": "string"},
+            "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 200},
+            "expected_version": {"type": "integer", "minimum": 0},
+            "data": json_schema(event_type),
+        },
+    }
+
+
+def _param(name: str, where: str = "query", description: str = "", **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _get(summary: str, *params: dict[str, Any], public: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": PROBLEM,
+            "401": PROBLEM,
+            "403": PROBLEM,
+            "404": PROBLEM,
+        },
+    }
+    if public:
+        op["security"] = []
+        op["responses"] = {"200": op["responses"]["200"], "503": PROBLEM}
+    return op
+
+
+AT = _param("at", description="valid time, RFC 3339 with an offset (default: now)", format="date-time")
+KNOWN_AT = _param(
+    "known_at", description="transaction time: what the ledger said then (default: now)", format="date-time"
+)
+SCOPE = _param("scope", description="a unit id: its subtree")
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    events = {"oneOf": [{"$ref": f"#/components/schemas/{t}"} for t in EVENT_TYPES]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Duty and accountability ledger",
+            "version": "1",
+            "description": "An append-only, hash-chained log of work-safety duty (安全生产责任) and its read models.",
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/events": {
+                "post": {
+                    "summary": "Append one event or an atomic batch (at most 1000)",
+                    "parameters": [_param("Idempotency-Key", "header")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"oneOf": [events, {"type": "array", "items": events, "maxItems": 1000}]}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "the stored envelopes", "content": {"application/json": {}}},
+                        **{code: PROBLEM for code in ("400", "401", "403", "409", "413", "422", "503")},
+                    },
+                },
+                "get": _get(
+                    "The log, paged by position",
+                    _param("after", type="integer", minimum=0),
+                    _param("limit", type="integer", minimum=0, maximum=1000),
+                    _param("stream"),
+                    _param("type", description="comma-separated event types"),
+                ),
+            },
+            "/v1/events/stream": {
+                "get": {
+                    **_get("The live tail, as Server-Sent Events", _param("after", type="integer", minimum=0)),
+                    "responses": {"200": {"description": "text/event-stream"}, "401": PROBLEM},
+                }
+            },
+            "/v1/streams/{stream}": {"get": _get("One entity's events and current state", _param("stream", "path"))},
+            "/healthz": {"get": _get("Liveness", public=True)},
+            "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
+            "/metrics": {"get": _get("Prometheus metrics", public=True)},
+            "/v1/openapi.json": {"get": _get("This document", public=True)},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string"},
+                        "errors": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                **{t: _event_schema(t) for t in EVENT_TYPES},
+            },
+        },
+    }

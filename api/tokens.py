@@ -1,0 +1,105 @@
+"""Bearer tokens: created by an operator, stored hashed, shown once, each with a role and a scope.
+
+A token reads ``ldg_<token_id>_<secret>``; the id finds the row, the secret's SHA-256 is
+compared in constant time. Roles (SPEC §8): ``recorder`` posts events about units in its
+scope, ``viewer`` reads its scope, ``investigator`` reads everything and exports, ``admin``
+manages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.errors import LedgerError
+from ledger.store import Backend
+from ledger.timeutil import format_recorded, utc_now
+
+__all__ = ["ROLES", "Principal", "TokenError", "authenticate", "create_token", "list_tokens", "revoke_token"]
+
+ROLES = ("recorder", "viewer", "investigator", "admin")
+SCOPED_ROLES = ("recorder", "viewer")
+
+
+class TokenError(LedgerError):
+    code = "invalid-token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: str
+    name: str
+    role: str
+    scope: str | None  # None: everything
+
+    @property
+    def actor(self) -> str:
+        """What the log records as the poster: role, name and token id."""
+        return f"{self.role}:{self.name}#{self.token_id}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_token(db: Backend, *, role: str, scope: str | None, name: str) -> tuple[str, str]:
+    """Store a new token; return (token_id, the token). The token is not kept anywhere."""
+    if role not in ROLES:
+        raise TokenError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role in SCOPED_ROLES and not scope:
+        raise TokenError(f"a {role} token needs --scope UNIT_ID (the jurisdiction it may {role[:-2]} in)")
+    if not name.strip():
+        raise TokenError("a token needs a --name saying whose it is")
+    if scope and not await db.fetch("SELECT 1 FROM units WHERE unit_id = ?", scope):
+        raise TokenError(f"scope {scope!r} is not a registered unit (register it, or wait for projections)")
+    token_id = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO api_tokens (token_id, name, role, scope, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            token_id,
+            name.strip(),
+            role,
+            scope if role in SCOPED_ROLES else None,
+            _hash(secret),
+            format_recorded(utc_now()),
+        )
+    return token_id, f"ldg_{token_id}_{secret}"
+
+
+async def list_tokens(db: Backend) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        "SELECT token_id, name, role, scope, created_at, revoked_at FROM api_tokens ORDER BY created_at"
+    )
+    keys = ("token_id", "name", "role", "scope", "created_at", "revoked_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+async def revoke_token(db: Backend, token_id: str) -> None:
+    async with db.transaction() as tx:
+        found = await tx.fetch("SELECT revoked_at FROM api_tokens WHERE token_id = ?", token_id)
+        if not found:
+            raise TokenError(f"no token {token_id!r}")
+        if found[0][0] is None:
+            await tx.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", format_recorded(utc_now()), token_id
+            )
+
+
+async def authenticate(db: Backend, token: str) -> Principal:
+    prefix, _, rest = token.partition("_")
+    token_id, _, secret = rest.partition("_")
+    if prefix != "ldg" or not token_id or not secret:
+        raise TokenError("the bearer token is malformed")
+    rows = await db.fetch(
+        "SELECT name, role, scope, secret_hash, revoked_at FROM api_tokens WHERE token_id = ?", token_id
+    )
+    if not rows or not hmac.compare_digest(rows[0][3], _hash(secret)):
+        raise TokenError("the bearer token is not valid")
+    name, role, scope, _, revoked = rows[0]
+    if revoked is not None:
+        raise TokenError("the bearer token was revoked")
+    return Principal(token_id, name, role, scope)
