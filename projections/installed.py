@@ -5,7 +5,6 @@ from __future__ import annotations
 from projections.base import Projector
 from projections.enforcement import EnforcementProjector
 from projections.hazards import HazardsProjector
-from projections.hazards import HazardsProjector
 from projections.responsibility import ResponsibilityProjector
 from projections.units import UnitsProjector
 
@@ -13,4 +12,4 @@ __all__ = ["all_projectors"]
 
 
 def all_projectors() -> list[Projector]:
-    return [UnitsProjector(), EnforcementProjector(), ResponsibilityProjector(), HazardsProjector(), HazardsProjector()]
+    return [UnitsProjector(), EnforcementProjector(), ResponsibilityProjector(), HazardsProjector()]
