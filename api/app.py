@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from api.auth import authenticated
+from api.auth import PRINCIPAL, authenticated
 from api.metrics import Metrics
 from api.problems import Problem, from_ledger_error, problem_response
 from ledger.errors import LedgerError
@@ -57,7 +57,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         path=request.path,
         status=response.status,
         ms=round(elapsed * 1000, 2),
-        actor=getattr(request.get("principal"), "actor", None),
+        actor=getattr(request.get(PRINCIPAL), "actor", None),
     )
     return response
 

@@ -9,8 +9,9 @@ from aiohttp import web
 from api.problems import Problem
 from api.tokens import Principal, TokenError, authenticate
 
-__all__ = ["PUBLIC_PATHS", "authenticated", "principal", "require"]
+__all__ = ["PRINCIPAL", "PUBLIC_PATHS", "authenticated", "principal", "require"]
 
+PRINCIPAL = web.RequestKey("principal", Principal)
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/v1/openapi.json"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -27,15 +28,14 @@ async def authenticated(request: web.Request, handler: Handler) -> web.StreamRes
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "unauthorized", "Unauthorized", "send a bearer token: Authorization: Bearer ldg_…")
     try:
-        request["principal"] = await authenticate(request.app[STORE].backend, token.strip())
+        request[PRINCIPAL] = await authenticate(request.app[STORE].backend, token.strip())
     except TokenError as error:
         raise Problem(401, "unauthorized", "Unauthorized", str(error)) from None
     return await handler(request)
 
 
 def principal(request: web.Request) -> Principal:
-    found: Principal = request["principal"]
-    return found
+    return request[PRINCIPAL]
 
 
 def require(request: web.Request, *roles: str) -> Principal:

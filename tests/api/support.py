@@ -1,0 +1,56 @@
+"""A running service on a fresh ledger holding the 临沂 sample, and tokens for every role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from api.app import STORE, create_app
+from api.tokens import create_token
+from ledger.store import EventStore
+from ops.config import Settings
+from tests.projections.support import ledger_with, sample_events
+
+__all__ = ["Service", "service"]
+
+#: role → scope used by the tokens of the matrix (兰山区 371302, a county of the sample)
+SCOPES = {"recorder": "371302", "viewer": "371302", "investigator": None, "admin": None}
+
+
+@dataclass
+class Service:
+    client: TestClient
+    tokens: dict[str, str]
+
+    @property
+    def store(self) -> EventStore:
+        return self.client.server.app[STORE]  # type: ignore[union-attr]
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    async def get(self, path: str, role: str = "investigator", **params: Any) -> Any:
+        response = await self.client.get(path, headers=self.auth(role), params=params)
+        return response.status, await response.json(content_type=None)
+
+    async def post(self, body: Any, role: str = "admin", **headers: str) -> Any:
+        response = await self.client.post("/v1/events", json=body, headers={**self.auth(role), **headers})
+        return response.status, await response.json(content_type=None)
+
+
+@asynccontextmanager
+async def service(url: str) -> AsyncIterator[Service]:
+    async with ledger_with(url, sample_events()) as (store, _runner):
+        tokens = {}
+        for role, scope in SCOPES.items():
+            _, tokens[role] = await create_token(store.backend, role=role, scope=scope, name=f"test {role}")
+    client = TestClient(TestServer(create_app(Settings(database_url=url))))
+    await client.start_server()
+    try:
+        yield Service(client, tokens)
+    finally:
+        await client.close()
