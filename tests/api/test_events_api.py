@@ -79,7 +79,7 @@ async def test_malformed_json_oversized_batches_and_bodies(db_url: str) -> None:
         response = await svc.client.post("/v1/events", data=b"{not json", headers=headers)
         assert response.status == 400
         assert response.content_type == "application/problem+json"
-        status, problem = await svc.post([HAZARD] * 1001)
+        status, _problem = await svc.post([HAZARD] * 1001)
         assert status == 413
         response = await svc.client.post("/v1/events", data=b"[" + b" " * (9 * 1024 * 1024) + b"]", headers=headers)
         assert response.status == 413
@@ -113,7 +113,7 @@ async def test_the_log_pages_and_filters(db_url: str) -> None:
         assert body["next_after"] == 10
         status, body = await svc.get("/v1/events", type="accident.occurred")
         assert [e["data"]["accident_id"] for e in body["events"]] == ["ACC-2019-0001"]
-        status, problem = await svc.get("/v1/events", limit="many")
+        status, _problem = await svc.get("/v1/events", limit="many")
         assert status == 400
 
 
