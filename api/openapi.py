@@ -108,6 +108,64 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             "/v1/streams/{stream}": {"get": _get("One entity's events and current state", _param("stream", "path"))},
+            "/v1/units/{unit_id}/responsibility": {
+                "get": _get(
+                    "Who was responsible for a unit and up its covering chain, at `at` as known at `known_at`",
+                    _param("unit_id", "path"),
+                    AT,
+                    KNOWN_AT,
+                )
+            },
+            "/v1/units/{unit_id}/timeline": {
+                "get": _get(
+                    "Who held which role on a unit over valid time",
+                    _param("unit_id", "path"),
+                    _param("role"),
+                    _param("from", format="date-time"),
+                    _param("to", format="date-time"),
+                    KNOWN_AT,
+                )
+            },
+            "/v1/overdue": {
+                "get": _get(
+                    "Every item past its deadline at `at`",
+                    SCOPE,
+                    AT,
+                    KNOWN_AT,
+                    _param("kind", description="comma-separated kinds"),
+                )
+            },
+            "/v1/accidents/{accident_id}/accountability": {
+                "get": _get("The accountability chain of an accident", _param("accident_id", "path"), KNOWN_AT)
+            },
+            "/v1/hazards": {
+                "get": _get(
+                    "The hazard ledger (隐患台账)",
+                    SCOPE,
+                    _param("state"),
+                    _param("severity"),
+                    _param("limit", type="integer", minimum=0, maximum=1000),
+                    _param("after"),
+                    KNOWN_AT,
+                )
+            },
+            "/v1/stats": {
+                "get": _get(
+                    "Dashboard figures",
+                    SCOPE,
+                    _param("from", format="date-time"),
+                    _param("to", format="date-time"),
+                    KNOWN_AT,
+                )
+            },
+            "/v1/findings": {
+                "get": _get(
+                    "Findings of the rules of SPEC §6",
+                    SCOPE,
+                    _param("period", description="2019Q4, 2019-10 or 2019"),
+                    KNOWN_AT,
+                )
+            },
             "/healthz": {"get": _get("Liveness", public=True)},
             "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
             "/metrics": {"get": _get("Prometheus metrics", public=True)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import events, operations
+from api import events, operations, queries
 
 __all__ = ["add_routes"]
 
@@ -14,6 +14,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/events", events.get_events)
     app.router.add_get("/v1/events/stream", events.tail_events)
     app.router.add_get("/v1/streams/{stream}", events.get_stream)
+    app.router.add_get("/v1/units/{unit_id}/responsibility", queries.get_responsibility)
+    app.router.add_get("/v1/units/{unit_id}/timeline", queries.get_timeline)
+    app.router.add_get("/v1/overdue", queries.get_overdue)
+    app.router.add_get("/v1/accidents/{accident_id}/accountability", queries.get_accountability)
+    app.router.add_get("/v1/hazards", queries.get_hazards)
+    app.router.add_get("/v1/stats", queries.get_stats)
+    app.router.add_get("/v1/findings", queries.get_findings)
     app.router.add_get("/healthz", operations.healthz)
     app.router.add_get("/readyz", operations.readyz)
     app.router.add_get("/metrics", operations.metrics)
