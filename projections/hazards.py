@@ -13,7 +13,7 @@ a handful of ``executemany`` calls, so a rebuild of a large log makes few round 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import orjson
@@ -23,7 +23,7 @@ from ledger.envelope import StoredEvent
 from ledger.store.sql import SQL, SQLTx
 from projections.base import Projector
 from projections.timekeys import FOREVER, utc_key
-from projections.units import policy_rules, subtree_sql
+from projections.units import DEFAULT_RULES, subtree_sql
 
 __all__ = [
     "ACCIDENT_STAGES",
@@ -38,6 +38,7 @@ __all__ = [
     "inspections_before",
     "minutes_between",
     "policy_source",
+    "rules_for_units",
 ]
 
 #: the citation of a rule nobody adopted a policy for
@@ -320,6 +321,39 @@ class HazardsProjector(Projector):
 # -- queries ------------------------------------------------------------------------------
 
 
+async def rules_for_units(
+    db: SQL, unit_ids: Iterable[str], at: str, position: int
+) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """``policy_rules`` for many units at once: unit → (rules, sources), as known at ``position``."""
+    units = list(dict.fromkeys(unit_ids))
+    found: dict[str, list[tuple[Any, ...]]] = {u: [] for u in units}
+    for start in range(0, len(units), _IN):
+        chunk = units[start : start + _IN]
+        rows = await db.fetch(
+            "SELECT a.unit_id, p.policy_id, p.rules, p.basis, a.depth, p.valid_from, p.position FROM policies p "
+            "JOIN unit_ancestors a ON a.ancestor_id = p.jurisdiction "
+            f"WHERE a.unit_id IN ({', '.join('?' * len(chunk))}) "
+            "AND p.valid_from <= ? AND ? < p.valid_to AND p.position <= ?",
+            *chunk,
+            at,
+            at,
+            position,
+        )
+        for row in rows:
+            found[row[0]].append(row)
+    out = {}
+    for unit, rows in found.items():
+        rules = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_RULES.items()}
+        sources: list[dict[str, Any]] = []
+        for _unit, policy_id, text, basis, _depth, _from, _pos in sorted(rows, key=lambda r: (-r[4], r[5], r[6])):
+            for key, value in orjson.loads(text).items():
+                merge = isinstance(value, dict) and isinstance(rules.get(key), dict)
+                rules[key] = {**rules[key], **value} if merge else value
+            sources.append({"policy_id": policy_id, "basis": basis})
+        out[unit] = (rules, sources)
+    return out
+
+
 def _hazard_item(row: Sequence[Any], at: str | None) -> dict[str, Any]:
     (
         hazard_id,
@@ -582,7 +616,7 @@ async def accident_reports(db: SQL, accident_id: str, position: int, at: str | N
     row = await _accident_row(db, accident_id, position)
     if row is None:
         return []
-    rules, sources = await policy_rules(db, row[1], row[2])
+    rules, sources = (await rules_for_units(db, [row[1]], row[2], position))[row[1]]
     return stage_reports(row, await _accident_events(db, accident_id, position), rules, sources, at)
 
 
@@ -592,7 +626,7 @@ async def accident(db: SQL, accident_id: str, position: int) -> dict[str, Any] |
     row = await _accident_row(db, accident_id, position)
     if row is None:
         return None
-    rules, sources = await policy_rules(db, row[1], row[2])
+    rules, sources = (await rules_for_units(db, [row[1]], row[2], position))[row[1]]
     events = await _accident_events(db, accident_id, position)
     opened = next((e for e in events if e[2] == "accident.investigation_opened"), None)
     concluded = next((e for e in events if e[2] == "accident.investigation_concluded"), None)
