@@ -74,8 +74,19 @@ def test_calendar_months_are_chinas() -> None:
     assert local_month("2019-10-31T15:59:00Z") == "2019-10"
 
 
+LATER = [
+    {"type": "hazard.rectified", "occurred_at": "2019-11-28T10:00:00+08:00",
+     "data": {"hazard_id": "HZ-2019-0002", "by": "P-4R1X0A-GM", "measures": "更换报警装置"}},
+    {"type": "hazard.verified", "occurred_at": "2019-11-29T10:00:00+08:00",
+     "data": {"hazard_id": "HZ-2019-0002", "verifier": "P-371302001-002", "passed": True, "note": "合格"}},
+    {"type": "hazard.closed", "occurred_at": "2019-11-29T11:00:00+08:00", "data": {"hazard_id": "HZ-2019-0002"}},
+    {"type": "sanction.lifted", "occurred_at": "2019-12-20T09:00:00+08:00",
+     "data": {"sanction_id": "SAN-2019-0001", "reason": "整改验收合格"}},
+]  # fmt: skip
+
+
 async def test_enforcement_rebuild_equals_the_incremental_build(db_url: str) -> None:
-    events = sample_events()
+    events = sample_events() + LATER
     async with ledger_with(db_url) as (store, runner):
         for start in range(0, len(events), 5):
             await post(store, events[start : start + 5])
@@ -86,5 +97,7 @@ async def test_enforcement_rebuild_equals_the_incremental_build(db_url: str) -> 
         assert incremental["evaluations"]
         assert incremental["enforcement_accidents"]
         assert incremental["enforcement_major_hazards"]
+        (closed,) = await store.backend.fetch("SELECT closed_at FROM enforcement_major_hazards")
+        assert closed == ("2019-11-29T03:00:00.000000Z",)
         await runner.rebuild(["enforcement"])
         assert await dump_tables(store, runner) == incremental
