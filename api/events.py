@@ -20,6 +20,8 @@ from ledger.errors import DomainRefused, InvalidEnvelope
 __all__ = ["get_events", "get_stream", "post_events", "tail_events"]
 
 MAX_BATCH = 1000
+#: positions are 64-bit in both backends
+POSITION_MAX = 2**63 - 1
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -97,8 +99,9 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int | Non
         value = int(text)
     except ValueError:
         raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be a whole number, not {text!r}") from None
-    if value < 0 or (maximum is not None and value > maximum):
-        limit = f" and at most {maximum}" if maximum is not None else ""
+    maximum = POSITION_MAX if maximum is None else maximum
+    if value < 0 or value > maximum:
+        limit = f" and at most {maximum}"
         raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be at least 0{limit}")
     return value
 
