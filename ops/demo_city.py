@@ -1,0 +1,510 @@
+"""The demo city's skeleton: clock, ordered output, people and units, the registry at day 0.
+
+``Out`` holds events in day buckets and releases them in (time, generation order), so that
+the log is chronological and every registration precedes what refers to it. Times are whole
+minutes since 2019-01-01T00:00+08:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from random import Random
+from typing import Any
+
+from ops import demo_data as D
+
+DAY = 1440
+EPOCH = dt.date(2019, 1, 1)
+CAMPAIGN_START = (dt.date(2019, 10, 1) - EPOCH).days * DAY
+CAMPAIGN_END = (dt.date(2020, 1, 1) - EPOCH).days * DAY
+POLICY_ID = "POL-371300-2019-119"
+
+Data = dict[str, Any]
+
+
+def minute_of(date: dt.date) -> int:
+    return (date - EPOCH).days * DAY
+
+
+class Out:
+    """Events waiting to be released, bucketed by day; nothing before ``floor`` may be added."""
+
+    def __init__(self, horizon: int, seed: int) -> None:
+        self.horizon = horizon
+        self.floor = 0
+        self.seq = 0
+        self.count = 0
+        self.seed = seed
+        self.buckets: dict[int, list[tuple[int, int, str, Data]]] = {}
+        self._days: dict[int, str] = {}
+
+    def ts(self, minute: int) -> str:
+        day, rest = divmod(minute, DAY)
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = (EPOCH + dt.timedelta(days=day)).isoformat()
+        return f"{text}T{rest // 60:02d}:{rest % 60:02d}:00+08:00"
+
+    def add(self, minute: int, type_: str, data: Data, cutoff: int | None = None) -> bool:
+        """Queue one event; False (and nothing queued) when it falls at or after the horizon/cutoff."""
+        if minute >= self.horizon or (cutoff is not None and minute > cutoff):
+            return False
+        if minute < self.floor:
+            raise AssertionError(f"{type_} at {self.ts(minute)} is before the released part of the log")
+        self.seq += 1
+        self.buckets.setdefault(minute // DAY, []).append((minute, self.seq, type_, data))
+        return True
+
+    def release(self, until: int) -> Iterator[Data]:
+        """Yield, in order, every queued event before minute ``until`` (a day boundary)."""
+        last_day = until // DAY
+        for day in sorted(d for d in self.buckets if d < last_day):
+            bucket = self.buckets.pop(day)
+            bucket.sort()
+            for minute, _, type_, data in bucket:
+                self.count += 1
+                yield {
+                    "type": type_,
+                    "occurred_at": self.ts(minute),
+                    "data": data,
+                    "idempotency_key": f"demo-{self.seed}-{self.count:08d}",
+                }
+        self.floor = max(self.floor, until)
+
+
+def holder_at(timeline: list[tuple[int, str]], minute: int) -> str:
+    """Who held a post at ``minute`` (the timeline is ``(from, holder)`` in order)."""
+    current = timeline[0][1]
+    for start, holder in timeline:
+        if start > minute:
+            break
+        current = holder
+    return current
+
+
+@dataclass(slots=True)
+class County:
+    code: str
+    name: str
+    kind: str
+    short: str
+    head: str = ""
+    deputy: str = ""
+    leaders: list[str] = field(default_factory=list)
+    yjj_head: str = ""
+    yjj_staff: list[str] = field(default_factory=list)
+    industry_person: dict[str, str] = field(default_factory=dict)
+    departments: list[str] = field(default_factory=list)
+    townships: list[Township] = field(default_factory=list)
+    quality: float = 85.0
+
+
+@dataclass(slots=True)
+class Township:
+    code: str
+    name: str
+    county: County
+    principal: list[tuple[int, str]] = field(default_factory=list)
+    principal_assignment: str = ""
+    deputy: str = ""
+    mayor: str = ""
+    chief: str = ""
+    staff: list[str] = field(default_factory=list)
+    next_person: int = 1
+    weight: float = 1.0
+    quality: float = 85.0
+    enterprises: list[Enterprise] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Enterprise:
+    uid: str
+    key: str
+    name: str
+    township: Township
+    industry: str
+    risk: str
+    above: bool
+    factor: float
+    gm: list[tuple[int, str]] = field(default_factory=list)
+    gm_assignment: str = ""
+    deputy: str | None = None
+    terr: list[tuple[int, str]] = field(default_factory=list)
+    terr_assignment: str = ""
+    handovers: int = 0
+    closed_at: int | None = None
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check(first17: str) -> str:
+    """The check character of a 统一社会信用代码 (GB 32100-2015)."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+class City:
+    """The registry: divisions, departments, work groups, people, enterprises and their duties."""
+
+    def __init__(self, rng: Random, out: Out, enterprises: int) -> None:
+        self.r = rng
+        self.out = out
+        self.n_enterprises = enterprises
+        self.counties: list[County] = []
+        self.townships: list[Township] = []
+        self.enterprises: list[Enterprise] = []
+        self.groups: list[tuple[str, str, list[str], list[str], tuple[str, ...]]] = []
+        self.experts: list[str] = []
+        self.city_yjj = "371300-YJJ"
+        self.city_departments: list[str] = []
+        self.city_head = self.city_deputy = self.yjj_head = ""
+        self.yjj_deputies: list[str] = []
+        self.zf_staff: list[str] = []
+        self.special_group: list[str] = []
+        self._keys: set[str] = set()
+        self._surname_cum = self._cum(D.SURNAME_WEIGHTS)
+
+    @staticmethod
+    def _cum(weights: tuple[float, ...]) -> list[float]:
+        total, out = 0.0, []
+        for w in weights:
+            total += w
+            out.append(total)
+        return out
+
+    # --- people ---------------------------------------------------------------------------
+
+    def name(self) -> str:
+        r = self.r
+        surname = r.choices(D.SURNAMES, cum_weights=self._surname_cum)[0]
+        given = r.choice(D.GIVEN) if r.random() < 0.3 else r.choice(D.GIVEN) + r.choice(D.GIVEN)
+        return surname + given
+
+    def person(self, minute: int, pid: str, title: str, unit: str) -> str:
+        self.out.add(
+            minute, "person.registered", {"person_id": pid, "name": self.name(), "title": title, "unit_id": unit}
+        )
+        return pid
+
+    def unit(self, minute: int, uid: str, kind: str, name: str, parent: str | None, **extra: Any) -> str:
+        data: Data = {"unit_id": uid, "kind": kind, "name": name}
+        if parent:
+            data["parent_id"] = parent
+        data.update(extra)
+        self.out.add(minute, "unit.registered", data)
+        return uid
+
+    def assign(self, minute: int, aid: str, role: str, holder: str, target: str, valid_from: int, **extra: Any) -> str:
+        data: Data = {
+            "assignment_id": aid,
+            "role": role,
+            "holder": holder,
+            "target": target,
+            "valid_from": self.out.ts(valid_from),
+        }
+        for key, value in extra.items():
+            data[key] = self.out.ts(value) if key == "valid_to" else value
+        self.out.add(minute, "assignment.made", data)
+        return aid
+
+    # --- the registry at day 0 ------------------------------------------------------------
+
+    def build(self) -> None:
+        self._province_and_city()
+        self._counties()
+        self._allocate_enterprises()
+        for county in self.counties:
+            self._register_county(county)
+        self._work_groups()
+        self._policy()
+
+    def _province_and_city(self) -> None:
+        t = 0
+        self.unit(t, D.PROVINCE[0], "province", D.PROVINCE[1], None)
+        self.unit(t, "370000-YJT", "department", "山东省应急管理厅", D.PROVINCE[0])
+        self.unit(t, D.CITY[0], "city", D.CITY[1], D.PROVINCE[0])
+        self.city_head = self.person(t, "P-371300-001", "市长", "371300")
+        self.city_deputy = self.person(t, "P-371300-002", "分管安全生产副市长", "371300")
+        self.assign(t, "A-371300-PRINCIPAL", "principal", self.city_head, "371300", t)
+        self.assign(t, "A-371300-DEPUTY", "deputy_in_charge", self.city_deputy, "371300", t)
+        for suffix, name, kind, parent in D.CITY_DEPARTMENTS:
+            uid = f"371300-{suffix}"
+            self.unit(t, uid, kind, name, f"371300-{parent}" if parent else "371300")
+            if kind == "department":
+                self.city_departments.append(uid)
+        self.yjj_head = self.person(t, "P-371300-YJJ-001", "市应急管理局局长", self.city_yjj)
+        self.assign(t, "A-371300-YJJ-PRINCIPAL", "principal", self.yjj_head, self.city_yjj, t)
+        self.yjj_deputies = [
+            self.person(t, f"P-371300-YJJ-00{i}", "市应急管理局副局长", self.city_yjj) for i in (2, 3, 4)
+        ]
+        for suffix, name, _, _parent in D.CITY_DEPARTMENTS[1:4]:
+            self.person(t, f"P-371300-{suffix}-001", name.removeprefix("市应急管理局") + "科长", f"371300-{suffix}")
+        self.zf_staff = [
+            self.person(t, f"P-371300-YJJ-ZF-00{i}", "执法支队支队长" if i == 1 else "执法人员", "371300-YJJ-ZF")
+            for i in range(1, 6)
+        ]
+        self.experts = [
+            self.person(
+                t,
+                f"P-371300-ZJ-{i:03d}",
+                f"市安全生产专家（{D.EXPERT_FIELDS[i % len(D.EXPERT_FIELDS)]}）",
+                self.city_yjj,
+            )
+            for i in range(1, 41)
+        ]
+
+    def _counties(self) -> None:
+        r = self.r
+        for code, name, kind, short, towns in D.COUNTIES:
+            county = County(code, name, kind, short, quality=r.uniform(80, 92))
+            counters = {"街道": 0, "镇": 100, "乡": 200}
+            for town in towns:
+                suffix = "街道" if town.endswith("街道") else town[-1]
+                counters[suffix] += 1
+                tw = Township(f"{code}{counters[suffix]:03d}", town, county, quality=r.uniform(78, 94))
+                tw.weight = r.uniform(0.5, 1.5) * (1.3 if kind == "county" and code > "371320" else 1.0)
+                county.townships.append(tw)
+                self.townships.append(tw)
+            self.counties.append(county)
+
+    def _allocate_enterprises(self) -> None:
+        r = self.r
+        industries = list(D.INDUSTRY_TABLE)
+        ind_cum = self._cum(tuple(D.INDUSTRY_TABLE[i][0] for i in industries))
+        risks = [k for k, _ in D.RISK_WEIGHTS]
+        risk_cum = self._cum(tuple(float(w) for _, w in D.RISK_WEIGHTS))
+        town_cum = self._cum(tuple(t.weight for t in self.townships))
+        mean_factor = sum(D.RISK_FACTOR[k] * w for k, w in D.RISK_WEIGHTS) / 100
+        for _ in range(self.n_enterprises):
+            tw = r.choices(self.townships, cum_weights=town_cum)[0]
+            industry = r.choices(industries, cum_weights=ind_cum)[0]
+            risk = r.choices(risks, cum_weights=risk_cum)[0]
+            if industry in ("hazardous_chemicals", "fireworks", "coal_mine", "gas") and risk == "blue":
+                risk = "yellow"
+            above = r.random() < {"red": 0.8, "orange": 0.6, "yellow": 0.35, "blue": 0.2}[risk]
+            uid, key = self._uscc(tw.county.code)
+            words = D.INDUSTRY_TABLE[industry][3]
+            brand = r.choice(D.BRAND_CHARS) + r.choice(D.BRAND_CHARS)
+            prefix = r.choice(("临沂", f"临沂市{tw.county.name}", tw.county.short, "山东", f"临沂{tw.county.short}"))
+            suffix = "股份有限公司" if above and r.random() < 0.2 else "有限公司"
+            ent = Enterprise(
+                uid,
+                key,
+                f"{prefix}{brand}{r.choice(words)}{suffix}",
+                tw,
+                industry,
+                risk,
+                above,
+                D.RISK_FACTOR[risk] / mean_factor,
+            )
+            tw.enterprises.append(ent)
+            self.enterprises.append(ent)
+
+    def _uscc(self, county_code: str) -> tuple[str, str]:
+        r = self.r
+        while True:
+            body = "91" + county_code + "MA" + "".join(r.choice(USCC_CHARS[:-1]) for _ in range(7))
+            code = body + uscc_check(body)
+            key = code[-8:]
+            if key not in self._keys:
+                self._keys.add(key)
+                return code, key
+
+    def _register_county(self, c: County) -> None:
+        t, r = 0, self.r
+        is_zone = c.kind == "dev_zone"
+        self.unit(t, c.code, c.kind, c.name, "371300")
+        head_title = "管委会主任" if is_zone else ("区长" if c.name.endswith("区") else "县长")
+        deputy_title = (
+            "管委会分管副主任" if is_zone else ("分管安全生产副区长" if c.name.endswith("区") else "分管安全生产副县长")
+        )
+        c.head = self.person(t, f"P-{c.code}-001", head_title, c.code)
+        c.deputy = self.person(t, f"P-{c.code}-002", deputy_title, c.code)
+        self.assign(t, f"A-{c.code}-PRINCIPAL", "principal", c.head, c.code, t)
+        self.assign(t, f"A-{c.code}-DEPUTY", "deputy_in_charge", c.deputy, c.code, t)
+        c.leaders = [c.deputy]
+        for i in range(max(0, math.ceil(len(c.townships) / 4) - 1)):
+            title = r.choice(
+                ("常委、副区长" if c.name.endswith("区") else "常委、副县长", "人大常委会副主任", "政协副主席")
+            )
+            c.leaders.append(self.person(t, f"P-{c.code}-{i + 3:03d}", title, c.code))
+        for suffix, pattern in D.COUNTY_DEPARTMENTS:
+            uid = self.unit(t, f"{c.code}-{suffix}", "department", pattern.format(c.name), c.code)
+            c.departments.append(uid)
+        yjj = f"{c.code}-YJJ"
+        c.yjj_head = self.person(t, f"P-{yjj}-001", "应急管理局局长", yjj)
+        self.assign(t, f"A-{yjj}-PRINCIPAL", "principal", c.yjj_head, yjj, t)
+        c.yjj_staff = [
+            self.person(t, f"P-{yjj}-{i:03d}", title, yjj)
+            for i, title in (
+                (2, "应急管理局副局长"),
+                (3, "执法大队大队长"),
+                (4, "执法队员"),
+                (5, "执法队员"),
+                (6, "执法队员"),
+            )
+        ]
+        counters: dict[str, int] = {}
+        for industry, (_, dept, title, _) in D.INDUSTRY_TABLE.items():
+            counters[dept] = counters.get(dept, 10) + 1
+            c.industry_person[industry] = self.person(
+                t, f"P-{c.code}-{dept}-{counters[dept]:03d}", title, f"{c.code}-{dept}"
+            )
+        for i, tw in enumerate(c.townships):
+            self._register_township(tw, c.leaders[i % len(c.leaders)])
+
+    def _register_township(self, tw: Township, coverer: str) -> None:
+        t, r, c = 0, self.r, self.county_of(tw)
+        self.unit(t, tw.code, "township", tw.name, c.code)
+        kind = "街道" if tw.name.endswith("街道") else tw.name[-1]
+        titles = {
+            "街道": ("党工委书记", "办事处主任", "分管安全生产副主任"),
+            "镇": ("党委书记", "镇长", "分管安全生产副镇长"),
+            "乡": ("党委书记", "乡长", "分管安全生产副乡长"),
+        }[kind]
+        secretary = self.person(t, f"P-{tw.code}-001", titles[0], tw.code)
+        tw.mayor = self.person(t, f"P-{tw.code}-002", titles[1], tw.code)
+        tw.deputy = self.person(t, f"P-{tw.code}-003", titles[2], tw.code)
+        tw.chief = self.person(t, f"P-{tw.code}-004", "安监站站长", tw.code)
+        staff_n = max(1, math.ceil(len(tw.enterprises) / 30))
+        tw.staff = [tw.chief] + [
+            self.person(t, f"P-{tw.code}-{i:03d}", "安监员", tw.code) for i in range(5, 5 + staff_n)
+        ]
+        tw.next_person = 5 + staff_n
+        tw.principal = [(t, secretary)]
+        tw.principal_assignment = self.assign(t, f"A-{tw.code}-PRINCIPAL", "principal", secretary, tw.code, t)
+        self.assign(t, f"A-{tw.code}-DEPUTY", "deputy_in_charge", tw.deputy, tw.code, t)
+        self.assign(t, f"A-{c.code}-{tw.code}", "covers", coverer, tw.code, t, basis="县包乡责任分工")
+        coverers = (tw.mayor, tw.deputy, tw.chief)
+        for i, ent in enumerate(tw.enterprises):
+            self._register_enterprise(ent, coverers[i % 3], tw.staff[i % len(tw.staff)], r)
+
+    def _register_enterprise(self, e: Enterprise, coverer: str, territorial: str, r: Random) -> None:
+        t, tw = 0, e.township
+        c = self.county_of(tw)
+        address = f"{c.name}{tw.name}{r.choice(D.ROADS)}{r.randint(1, 999)}号"
+        self.unit(
+            t,
+            e.uid,
+            "enterprise",
+            e.name,
+            tw.code,
+            industry=e.industry,
+            above_scale=e.above,
+            risk_level=e.risk,
+            address=address,
+        )
+        gm = self.person(t, f"P-{e.key}-GM", r.choice(("总经理", "董事长", "法定代表人、总经理")), e.uid)
+        e.gm = [(t, gm)]
+        e.gm_assignment = self.assign(t, f"A-{e.key}-PRINCIPAL", "principal", gm, e.uid, t)
+        if e.above:
+            e.deputy = self.person(t, f"P-{e.key}-AQ", r.choice(("分管安全副总经理", "安全总监")), e.uid)
+            self.assign(t, f"A-{e.key}-DEPUTY", "deputy_in_charge", e.deputy, e.uid, t)
+        self.assign(t, f"A-{e.key}-COVERS", "covers", coverer, e.uid, t)
+        e.terr = [(t, territorial)]
+        e.terr_assignment = self.assign(t, f"A-{e.key}-TERR", "territorial", territorial, e.uid, t)
+        self.assign(
+            t, f"A-{e.key}-IND", "industry_supervisor", c.industry_person[e.industry], e.uid, t, industry=e.industry
+        )
+        if e.risk == "red":
+            self.assign(
+                t,
+                f"A-{e.key}-EXPERT",
+                "stationed_expert",
+                r.choice(self.experts),
+                e.uid,
+                CAMPAIGN_START,
+                basis=D.BASIS_119,
+            )
+
+    @staticmethod
+    def county_of(tw: Township) -> County:
+        return tw.county
+
+    def _work_groups(self) -> None:
+        """Annex 1: nine 包县区督导工作组 (市包县) and the 专项督查工作组, from the campaign's start."""
+        t = CAMPAIGN_START - 2 * DAY + 9 * 60
+        for number, ordinal, counties, deputies, members in D.WORK_GROUPS:
+            gid = self.unit(t, f"371300-DD{number}", "work_group", f"市第{ordinal}督导工作组", "371300")
+            leader = self.person(t, f"P-{gid}-01", f"市第{ordinal}督导工作组组长", gid)
+            deps = [self.person(t, f"P-{gid}-0{i + 2}", "副组长", gid) for i in range(deputies)]
+            mems = [self.person(t, f"P-{gid}-0{i + 2 + deputies}", "成员", gid) for i in range(members)]
+            self.assign(t, f"A-DD{number}-LEADER", "group_leader", leader, gid, CAMPAIGN_START, basis=D.BASIS_119)
+            for i, p in enumerate(deps, 1):
+                self.assign(t, f"A-DD{number}-DEPUTY{i}", "group_deputy", p, gid, CAMPAIGN_START, basis=D.BASIS_119)
+            for i, p in enumerate(mems, 1):
+                self.assign(t, f"A-DD{number}-MEMBER{i}", "group_member", p, gid, CAMPAIGN_START, basis=D.BASIS_119)
+            for code in counties:
+                self.assign(t, f"A-DD{number}-{code}", "covers", gid, code, CAMPAIGN_START, basis=D.BASIS_119)
+            self.groups.append((gid, leader, deps, mems, counties))
+        gid = "371300-ZXDC"
+        self.special_group = [
+            self.person(t, f"P-{gid}-0{i}", title, gid)
+            for i, title in enumerate(("组长", "副组长", "副组长", "成员", "成员"), 1)
+        ]
+        for i, (p, role) in enumerate(
+            zip(
+                self.special_group,
+                ("group_leader", "group_deputy", "group_deputy", "group_member", "group_member"),
+                strict=True,
+            )
+        ):
+            self.assign(t, f"A-ZXDC-{i + 1}", role, p, gid, CAMPAIGN_START, basis=D.BASIS_119)
+        # Annex 2: the dispatchers (总调度人) of the ten Friday meetings, two hours each
+        for month, day, group in D.DISPATCH_MEETINGS:
+            start = minute_of(dt.date(2019, month, day)) + 15 * 60
+            holder = self.special_group[0] if group == 0 else self.groups[group - 1][1]
+            self.assign(
+                start - 3 * DAY + 10 * 60 - 15 * 60,
+                f"A-DISPATCH-2019{month:02d}{day:02d}",
+                "dispatcher",
+                holder,
+                "371300",
+                start,
+                valid_to=start + 120,
+                basis=D.BASIS_119,
+            )
+        # a back-dated correction: the groups actually arrived a week early (补录)
+        fix = minute_of(dt.date(2019, 12, 2)) + 10 * 60
+        for gid, *_, counties in self.groups[:3]:
+            number = gid.removeprefix("371300-DD")
+            self.out.add(
+                fix,
+                "assignment.corrected",
+                {
+                    "assignment_id": f"A-DD{number}-{counties[-1]}",
+                    "valid_from": self.out.ts(CAMPAIGN_START - 6 * DAY),
+                    "reason": "按督导组实际进驻日期更正（补录）",
+                },
+            )
+
+    def _policy(self) -> None:
+        self.out.add(
+            CAMPAIGN_START - 2 * DAY + 16 * 60,
+            "policy.adopted",
+            {
+                "policy_id": POLICY_ID,
+                "jurisdiction": "371300",
+                "rules": {
+                    "accident_report_minutes": {"initial": 20, "written": 60, "detailed": 120},
+                    "hazard_progress_days": 15,
+                    "monthly_report_day": 1,
+                    "covering_visit_days": 7,
+                    "principal_inspection_days": 31,
+                    "illegal_sites_dismissal": {"township": 1, "county": 2},
+                    "ranking": {"county_warning": 1, "county_statement": 2, "township_interview": 10},
+                    "elevate_general_accidents": True,
+                    "major_hazard_requires_suspension": True,
+                    "investigation_report_days": 60,
+                },
+                "basis": D.BASIS_119,
+                "valid_from": self.out.ts(CAMPAIGN_START),
+                "valid_to": self.out.ts(CAMPAIGN_END - 1).replace(":00+08:00", ":59+08:00"),
+                "name": "全市安全生产大排查大整治攻坚行动",
+            },
+        )
