@@ -315,3 +315,35 @@ def test_periods_are_chinas_calendar() -> None:
     assert parse_period(None, datetime(2019, 12, 31, 17, 0, tzinfo=UTC)).label == "2020Q1"  # 1 January in China
     with pytest.raises(ValueError, match="not a period"):
         parse_period("2019Q5")
+
+
+async def test_township_and_department_rankings(db_url: str) -> None:
+    """Bottom-10 townships' leaders are interviewed (here all three); a policy of the city
+    narrowing it to the bottom one names itself; departments' bottom two make statements."""
+    events = sample_events()
+    scores = [("371302001", 90.0), ("371311002", 70.5), ("371312101", 80.0)]
+    extra = [
+        ev("evaluation.scored", "2020-01-06T10:00:00+08:00", unit_id=unit, period="2019Q4", score=score,
+           scope="township")
+        for unit, score in scores
+    ] + [
+        ev("evaluation.scored", "2020-01-06T10:00:00+08:00", unit_id="371300-YJJ", period="2019Q4", score=60,
+           scope="department"),
+    ]  # fmt: skip
+    async with ledger_with(db_url, events + extra) as (store, runner):
+        head = len(events) + len(extra)
+        found = await findings(store.backend, None, "2019Q4", head, now=NOW)
+        interviews = {f["subject"]["id"]: f for f in rules_of(found, "ranking.township_interview")}
+        assert set(interviews) == {"371302001", "371311002", "371312101"}
+        leaders = interviews["371311002"]["detail"]["leaders"]
+        assert [(p["id"], p["role"]) for p in leaders] == [("P-371311002-001", "principal")]
+        (statement,) = rules_of(found, "ranking.department_statement")
+        assert statement["subject"]["id"] == "371300-YJJ"
+        narrow = policy("临安办〔2019〕3", "371300", {"ranking": {"township_interview": 1}},
+                        "2019-10-01T00:00:00+08:00")  # fmt: skip
+        await post(store, [narrow])
+        await runner.catch_up()
+        found = await findings(store.backend, None, "2019Q4", head + 1, now=NOW)
+        (only,) = rules_of(found, "ranking.township_interview")
+        assert only["subject"]["id"] == "371311002"
+        assert only["policy"]["policy_id"] == "临安办〔2019〕3"
