@@ -35,6 +35,8 @@ class ProjectionRunner:
         self.store = store
         self.projectors = list(projectors)
         self._positions: dict[str, int] = {}
+        # the service's follower task and an explicit catch_up may run at once: one page at a time
+        self._applying = asyncio.Lock()
 
     # -- positions -------------------------------------------------------------------------
 
@@ -54,6 +56,10 @@ class ProjectionRunner:
     # -- folding ---------------------------------------------------------------------------
 
     async def _apply_page(self, events: list[StoredEvent]) -> None:
+        async with self._applying:
+            await self._apply_page_locked(events)
+
+    async def _apply_page_locked(self, events: list[StoredEvent]) -> None:
         last = events[-1].position
         for projector in self.projectors:
             done = self._positions[projector.name]

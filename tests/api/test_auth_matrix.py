@@ -62,10 +62,9 @@ ROLES = ["recorder", "viewer", "investigator", "admin"]
 SCOPED = {"recorder", "viewer"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def svc(request: pytest.FixtureRequest) -> Any:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    async with service(url) as running:
+@pytest.fixture
+async def svc(db_url: str) -> Any:
+    async with service(db_url) as running:
         status, body = await running.post(INSIDE_ACCIDENT)
         assert status == 201, body
         await running.client.server.app[RUNNER].catch_up()  # type: ignore[union-attr]
