@@ -213,7 +213,7 @@ class _Context:
 
     async def rule(self, unit_id: str, at: str, key: str) -> tuple[Any, dict[str, Any]]:
         """A rule's value in force for the unit at ``at``, and the policy it comes from."""
-        rules, sources = await policy_rules(self.db, unit_id, at)
+        rules, sources = await policy_rules(self.db, unit_id, at, self.position)
         in_force = [s["policy_id"] for s in sources]
         policy: dict[str, Any] = {"policy_id": None, "basis": None, "default": True, "in_force": in_force}
         if sources:

@@ -36,6 +36,9 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 
 
+_POSITION_MAX = 2**63 - 1
+
+
 class UnitsProjector(Projector):
     name = "units"
     tables = ("unit_ancestors", "units", "people", "policies")
@@ -183,19 +186,22 @@ async def ancestors(db: SQL, unit_id: str) -> list[dict[str, Any]]:
     return [{"unit_id": r[0], "kind": r[1], "name": r[2], "parent_id": r[3], "depth": r[4]} for r in rows]
 
 
-async def policy_rules(db: SQL, unit_id: str, at: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+async def policy_rules(
+    db: SQL, unit_id: str, at: str, position: int | None = None
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The rules in force for ``unit_id`` at valid time ``at`` (a UTC key), and the policies
-    they come from. SPEC §6: a key left out keeps what the enclosing jurisdiction (or the
+    they come from, as known at ``position`` (default: everything recorded). SPEC §6: a key left out keeps what the enclosing jurisdiction (or the
     default) says; where two policies cover the same unit and time, the one for the smaller
     jurisdiction wins, then the later ``valid_from``."""
     rows = await db.fetch(
         "SELECT p.policy_id, p.rules, p.basis, p.valid_from, a.depth FROM policies p "
         "JOIN unit_ancestors a ON a.ancestor_id = p.jurisdiction AND a.unit_id = ? "
-        "WHERE p.valid_from <= ? AND ? < p.valid_to "
+        "WHERE p.valid_from <= ? AND ? < p.valid_to AND p.position <= ? "
         "ORDER BY a.depth DESC, p.valid_from, p.position",
         unit_id,
         at,
         at,
+        _POSITION_MAX if position is None else position,
     )
     rules = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_RULES.items()}
     sources = []
