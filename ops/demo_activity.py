@@ -332,7 +332,7 @@ class Activity:
                     {"hazard_id": hid, "level": level, "supervisor": supervisor, "basis": f"{label}挂牌督办"},
                 )
             )
-        stall = r.random() < (0.2 if major else 0.095)
+        stall = r.random() < (0.2 if major else 0.12)
         extended = r.random() < (0.35 if major else (0.3 if stall else 0.02))
         t_ext = deadline - 2 * DAY - 9 * 60
         if extended and t_ext > ta + 2 * DAY:
