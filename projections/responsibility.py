@@ -23,6 +23,8 @@ This projector also keeps the accidents and hazards the accountability chains st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import orjson
@@ -87,6 +89,10 @@ _COLUMNS = (
     "made_hash",
     "events",
 )
+_EVENTS_AT = _COLUMNS.index("events")
+_values = itemgetter(*_COLUMNS)
+#: the same few instants recur across thousands of assignments (a campaign's start date)
+_utc = lru_cache(maxsize=4096)(utc_key)
 _INSERT = f"INSERT INTO assignments ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
@@ -155,8 +161,8 @@ class ResponsibilityProjector(Projector):
                     "target": data["target"],
                     "industry": data.get("industry"),
                     "basis": data.get("basis"),
-                    "valid_from": utc_key(data["valid_from"]),
-                    "valid_to": utc_key(valid_to) if valid_to else FOREVER,
+                    "valid_from": _utc(data["valid_from"]),
+                    "valid_to": _utc(valid_to) if valid_to else FOREVER,
                     "valid_from_text": data["valid_from"],
                     "valid_to_text": valid_to,
                     "supersedes": data.get("supersedes"),
@@ -189,7 +195,7 @@ class ResponsibilityProjector(Projector):
                 replace(
                     aid,
                     event,
-                    valid_to=utc_key(data["valid_to"]),
+                    valid_to=_utc(data["valid_to"]),
                     valid_to_text=data["valid_to"],
                     end_reason=data.get("reason"),
                 )
@@ -200,13 +206,13 @@ class ResponsibilityProjector(Projector):
                     continue
                 changes: dict[str, Any] = {"correction_reason": data.get("reason")}
                 if "valid_from" in data:
-                    changes["valid_from"] = utc_key(data["valid_from"])
+                    changes["valid_from"] = _utc(data["valid_from"])
                     changes["valid_from_text"] = data["valid_from"]
                 if "holder" in data:
                     changes["holder"] = data["holder"]
                 if "valid_to" in data:
                     text = data["valid_to"]
-                    end = utc_key(text) if text is not None else FOREVER
+                    end = _utc(text) if text is not None else FOREVER
                     if old["superseded_at"] is not None and old["superseded_at"] < end:
                         end, text = old["superseded_at"], old["superseded_at_text"]  # still superseded
                     changes["valid_to"] = end
@@ -220,7 +226,7 @@ class ResponsibilityProjector(Projector):
                     (
                         data["accident_id"],
                         data["unit_id"],
-                        utc_key(event.occurred_at),
+                        _utc(event.occurred_at),
                         event.occurred_at,
                         int(data["deaths"]),
                         int(data["serious_injuries"]),
@@ -236,7 +242,7 @@ class ResponsibilityProjector(Projector):
                     (
                         data["hazard_id"],
                         data["unit_id"],
-                        utc_key(event.occurred_at),
+                        _utc(event.occurred_at),
                         event.occurred_at,
                         data["severity"],
                         data["source"],
@@ -300,9 +306,9 @@ class ResponsibilityProjector(Projector):
 
 
 def _row(version: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        orjson.dumps(version["events"]).decode() if column == "events" else version[column] for column in _COLUMNS
-    )
+    values = list(_values(version))
+    values[_EVENTS_AT] = orjson.dumps(values[_EVENTS_AT]).decode()
+    return tuple(values)
 
 
 # -- queries ------------------------------------------------------------------------------
