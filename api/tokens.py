@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,13 +84,32 @@ async def revoke_token(db: Backend, token_id: str) -> None:
         found = await tx.fetch("SELECT revoked_at FROM api_tokens WHERE token_id = ?", token_id)
         if not found:
             raise TokenError(f"no token {token_id!r}")
+        _checked.clear()  # this process forgets at once; others within CACHE_SECONDS
         if found[0][0] is None:
             await tx.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", format_recorded(utc_now()), token_id
             )
 
 
+#: how long a checked token is trusted without asking the database again (a revocation
+#: takes effect within this many seconds); saves a query on every request
+CACHE_SECONDS = 5.0
+_checked: dict[str, tuple[float, Principal]] = {}
+
+
 async def authenticate(db: Backend, token: str) -> Principal:
+    cached = _checked.get(token)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    found = await _authenticate(db, token)
+    if len(_checked) > 10_000:
+        _checked.clear()
+    _checked[token] = (now, found)
+    return found
+
+
+async def _authenticate(db: Backend, token: str) -> Principal:
     prefix, _, rest = token.partition("_")
     token_id, _, secret = rest.partition("_")
     if prefix != "ldg" or not token_id or not secret:

@@ -190,9 +190,11 @@ async def policy_rules(
     db: SQL, unit_id: str, at: str, position: int | None = None
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The rules in force for ``unit_id`` at valid time ``at`` (a UTC key), and the policies
-    they come from, as known at ``position`` (default: everything recorded). SPEC §6: a key left out keeps what the enclosing jurisdiction (or the
-    default) says; where two policies cover the same unit and time, the one for the smaller
-    jurisdiction wins, then the later ``valid_from``."""
+    they come from, as known at ``position`` (default: everything recorded).
+
+    SPEC §6: a key left out keeps what the enclosing jurisdiction (or the default) says;
+    where two policies cover the same unit and time, the one for the smaller jurisdiction
+    wins, then the later ``valid_from``."""
     rows = await db.fetch(
         "SELECT p.policy_id, p.rules, p.basis, p.valid_from, a.depth FROM policies p "
         "JOIN unit_ancestors a ON a.ancestor_id = p.jurisdiction AND a.unit_id = ? "

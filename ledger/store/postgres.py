@@ -108,6 +108,12 @@ async def _use_service_role(conn: asyncpg.Connection) -> None:
         await conn.execute(f"SET ROLE {SERVICE_ROLE}")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection needs between uses: nothing. asyncpg's default reset (RESET ALL …)
+    would cost a round trip per query and drop the service role set by ``SET ROLE``; our
+    connections hold no session state (locks are transaction-scoped, no cursors, no LISTEN)."""
+
+
 class PostgresBackend(Backend):
     kind = "postgres"
 
@@ -125,6 +131,7 @@ class PostgresBackend(Backend):
                 min_size=1,
                 max_size=max_size,
                 init=_use_service_role,
+                reset=_keep_session,
                 command_timeout=60,
                 # asyncpg prepares every statement; a generic plan made while the log was
                 # small (a seq scan) would stick as it grows. Plan each execution instead.
