@@ -166,6 +166,21 @@ def openapi_document() -> dict[str, Any]:
                     KNOWN_AT,
                 )
             },
+            "/v1/integrity/checkpoint": {"get": _get("A signed checkpoint of the whole log (Ed25519)")},
+            "/v1/integrity/proof/{position}": {
+                "get": _get(
+                    "An inclusion proof: the event at `position` is in the tree of `size`",
+                    _param("position", "path", type="integer", minimum=1),
+                    _param("size", type="integer", minimum=1),
+                )
+            },
+            "/v1/integrity/consistency": {
+                "get": _get(
+                    "A consistency proof: the tree of size `from` is a prefix of the tree of size `to`",
+                    _param("from", type="integer", minimum=1),
+                    _param("to", type="integer", minimum=1),
+                )
+            },
             "/healthz": {"get": _get("Liveness", public=True)},
             "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
             "/metrics": {"get": _get("Prometheus metrics", public=True)},

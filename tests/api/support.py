@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -48,7 +50,8 @@ async def service(url: str) -> AsyncIterator[Service]:
         tokens = {}
         for role, scope in SCOPES.items():
             _, tokens[role] = await create_token(store.backend, role=role, scope=scope, name=f"test {role}")
-    client = TestClient(TestServer(create_app(Settings(database_url=url))))
+    key = Path(tempfile.mkdtemp()) / "signing.key"
+    client = TestClient(TestServer(create_app(Settings(database_url=url, signing_key=str(key)))))
     await client.start_server()
     try:
         yield Service(client, tokens)

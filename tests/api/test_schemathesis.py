@@ -40,7 +40,13 @@ def _cli(env: dict[str, str], *args: str) -> str:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """`ledger serve` on a SQLite ledger holding the 临沂 sample; an admin token."""
     url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'ledger.db'}"
-    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_LOG_FORMAT": "json"}
+    keys = tmp_path_factory.mktemp("keys")
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_LOG_FORMAT": "json",
+        "LEDGER_SIGNING_KEY": str(keys / "signing.key"),
+    }
     _cli(env, "import", str(ROOT / "ops" / "samples" / "linyi-2019q4.jsonl"))
     token = _cli(env, "token", "create", "--role", "admin", "--name", "schemathesis").strip().splitlines()[-1]
     port = _free_port()
