@@ -13,7 +13,13 @@ from api.auth import require
 from api.problems import Problem
 from api.scope import readable
 from ledger.store import Backend
+from projections.accountability import accountability
 from projections.asof import AsOf, as_of
+from projections.findings import findings
+from projections.hazards import accident, hazard_ledger
+from projections.overdue import overdue
+from projections.responsibility import responsibility, timeline
+from projections.stats import stats
 
 __all__ = [
     "get_accountability",
@@ -63,7 +69,6 @@ async def _scope(request: web.Request) -> str | None:
 
 
 async def get_responsibility(request: web.Request) -> web.Response:
-    from projections.responsibility import responsibility
 
     unit_id = request.match_info["unit_id"]
     await _unit_in_scope(request, unit_id)
@@ -71,7 +76,6 @@ async def get_responsibility(request: web.Request) -> web.Response:
 
 
 async def get_timeline(request: web.Request) -> web.Response:
-    from projections.responsibility import timeline
 
     unit_id = request.match_info["unit_id"]
     await _unit_in_scope(request, unit_id)
@@ -85,7 +89,6 @@ async def get_timeline(request: web.Request) -> web.Response:
 
 
 async def get_overdue(request: web.Request) -> web.Response:
-    from projections.overdue import overdue
 
     scope = await _scope(request)
     kinds = [k for k in request.query.get("kind", "").split(",") if k] or None
@@ -95,8 +98,6 @@ async def get_overdue(request: web.Request) -> web.Response:
 
 
 async def get_accountability(request: web.Request) -> web.Response:
-    from projections.accountability import accountability
-    from projections.hazards import accident
 
     accident_id = request.match_info["accident_id"]
     asof = await _asof(request)
@@ -108,7 +109,6 @@ async def get_accountability(request: web.Request) -> web.Response:
 
 
 async def get_hazards(request: web.Request) -> web.Response:
-    from projections.hazards import hazard_ledger
 
     scope = await _scope(request)
     asof = await _asof(request)
@@ -121,7 +121,6 @@ async def get_hazards(request: web.Request) -> web.Response:
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    from projections.stats import stats
 
     scope = await _scope(request)
     asof = await _asof(request)
@@ -134,7 +133,6 @@ async def get_stats(request: web.Request) -> web.Response:
 
 
 async def get_findings(request: web.Request) -> web.Response:
-    from projections.findings import findings
 
     scope = await _scope(request)
     asof = await _asof(request)

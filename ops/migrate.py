@@ -23,11 +23,16 @@ class Migration:
 
 
 def load_migrations(kind: str) -> list[Migration]:
-    found = []
-    for path in sorted((MIGRATIONS / kind).glob("*.sql")):
-        number, _, name = path.stem.partition("_")
-        found.append(Migration(int(number), name, path.read_text(encoding="utf-8")))
-    return found
+    """``portable/`` holds the SQL both backends share (most read models); ``<kind>/`` the
+    rest. A number appears in one of the two, never both."""
+    found: dict[int, Migration] = {}
+    for folder in ("portable", kind):
+        for path in sorted((MIGRATIONS / folder).glob("*.sql")):
+            number, _, name = path.stem.partition("_")
+            if int(number) in found:
+                raise ValueError(f"migration {number} is defined twice ({path})")
+            found[int(number)] = Migration(int(number), name, path.read_text(encoding="utf-8"))
+    return [found[n] for n in sorted(found)]
 
 
 async def migrate(backend: Backend) -> list[Migration]:

@@ -11,30 +11,13 @@ from typing import Any, ClassVar
 
 import orjson
 
+from ledger.domain.policy import DEFAULT_RULES
 from ledger.envelope import StoredEvent
 from ledger.store.sql import SQL, SQLTx
 from projections.base import Projector
 from projections.timekeys import FOREVER, utc_key
 
 __all__ = ["DEFAULT_RULES", "UnitsProjector", "ancestors", "policy_rules", "subtree_sql"]
-
-#: SPEC §6 defaults, overridden by ``policy.adopted`` from its ``valid_from``
-DEFAULT_RULES: dict[str, Any] = {
-    "accident_report_minutes": {"initial": 20, "written": 60, "detailed": 120},
-    "hazard_progress_days": 15,
-    "monthly_report_day": 1,
-    "monthly_report_kinds": ["township", "department"],
-    "covering_visit_days": 7,
-    "principal_inspection_days": 31,
-    "illegal_sites_dismissal": {"township": 1, "county": 2},
-    "ranking": {"county_warning": 1, "county_statement": 2, "township_interview": 10},
-    "elevate_general_accidents": False,
-    "major_hazard_requires_suspension": False,
-    "veto_grades": ["larger", "major", "especially_major"],
-    "repeat_penalties": {"in_180_days": 3, "in_365_days": 4},
-    "investigation_report_days": 60,
-}
-
 
 _POSITION_MAX = 2**63 - 1
 
