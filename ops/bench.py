@@ -32,7 +32,7 @@ from ops.bootstrap import open_ledger
 from ops.config import Settings
 from ops.progress import progress_bar
 
-__all__ = ["run_bench"]
+__all__ = ["Result", "peer_rate", "peer_recorder", "run_bench"]
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -43,6 +43,8 @@ class Result:
     ours: float
     peer: float
     peer_label: str
+    p50_ms: float | None = None
+    p99_ms: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -86,7 +88,7 @@ async def _ours(store: EventStore, events: int, writers: int, batch: int, label:
 # -- the peer: eventsourcing's recorders -----------------------------------------------------
 
 
-def _peer_recorder(kind: str, target: str, threads: int) -> Any:
+def peer_recorder(kind: str, target: str, threads: int) -> Any:
     if kind == "postgres":
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
@@ -108,7 +110,7 @@ def _peer_recorder(kind: str, target: str, threads: int) -> Any:
     return recorder
 
 
-def _peer(recorder: Any, events: int, threads: int, batch: int, label: str) -> float:
+def peer_rate(recorder: Any, events: int, threads: int, batch: int, label: str) -> float:
     from eventsourcing.persistence import StoredEvent
 
     per_thread = events // (threads * batch)
@@ -158,11 +160,11 @@ async def _bench_backend(kind: str, ours_url: str, peer_target: str, events: int
             ("100-event batches, 1 writer", events, 1, 100, 1),
             ("100-event batches, 8 writers", events, 8, 100, 8),
         ]
-        recorder = _peer_recorder(kind, peer_target, 8)
+        recorder = peer_recorder(kind, peer_target, 8)
         for label, n, writers, batch, threads in plan:
             ours = await _ours(store, n, writers, batch, label)
-            peer = await asyncio.to_thread(_peer, recorder, n, threads, batch, label)
-            results.append(Result(f"{kind}: {label}", ours, peer, f"{threads} thread(s)"))
+            peer = await asyncio.to_thread(peer_rate, recorder, n, threads, batch, label)
+            results.append(Result(f"{kind}: {label}", ours, peer, f"eventsourcing recorder, {threads} thread(s)"))
         report = await store.verify()
         assert report.ok, f"the benchmark broke the chain at {report.bad_position}"
     finally:
@@ -170,28 +172,42 @@ async def _bench_backend(kind: str, ours_url: str, peer_target: str, events: int
     return results
 
 
+@contextlib.asynccontextmanager
+async def _targets(kind: str, settings: Settings) -> AsyncIterator[tuple[str, str]]:
+    """Fresh storage for ours and for the peer: two databases, or two SQLite files."""
+    if kind == "postgres":
+        admin = settings.database_url if backend_kind(settings.database_url) == "postgres" else None
+        admin = admin or os.environ.get("LEDGER_BENCH_PG_URL", DEFAULT_PG_URL)
+        async with _pg_databases(admin) as pair:
+            yield pair
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'ours.db'}", str(Path(tmp) / "peer.db")
+
+
 async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
     kinds = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     results: list[Result] = []
     for kind in kinds:
-        if kind == "postgres":
-            admin = settings.database_url if backend_kind(settings.database_url) == "postgres" else None
-            admin = admin or os.environ.get("LEDGER_BENCH_PG_URL", DEFAULT_PG_URL)
-            async with _pg_databases(admin) as (ours, peer):
-                results.extend(await _bench_backend("postgres", ours, peer, args.events))
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                results.extend(
-                    await _bench_backend(
-                        "sqlite", f"sqlite:///{Path(tmp) / 'ours.db'}", str(Path(tmp) / "peer.db"), args.events
-                    )
-                )
+        async with _targets(kind, settings) as (ours, peer):
+            if args.what == "append":
+                results.extend(await _bench_backend(kind, ours, peer, args.events))
+            else:
+                from ops.bench_http import bench_http
+
+                results.extend(await bench_http(kind, ours, peer, args.events))
     _print(results)
     return 0
 
 
 def _print(results: list[Result]) -> None:
     width = max(len(r.workload) for r in results)
-    print(f"{'workload':<{width}}  {'ours ev/s':>10}  {'eventsourcing ev/s':>18}  {'ratio':>6}")
+    print(
+        f"{'workload':<{width}}  {'ours ev/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'peer ev/s':>10}  {'ratio':>6}  peer"
+    )
     for r in results:
-        print(f"{r.workload:<{width}}  {r.ours:>10,.0f}  {r.peer:>18,.0f}  {r.ratio:>5.1f}x")
+        p50 = f"{r.p50_ms:7.1f}" if r.p50_ms is not None else " " * 7
+        p99 = f"{r.p99_ms:7.1f}" if r.p99_ms is not None else " " * 7
+        print(
+            f"{r.workload:<{width}}  {r.ours:>10,.0f}  {p50}  {p99}  {r.peer:>10,.0f}  {r.ratio:>5.1f}x  {r.peer_label}"
+        )

@@ -216,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
-    bench.add_argument("what", choices=["append"], help="what to measure")
+    bench.add_argument("what", choices=["append", "http"], help="the store's appends, or posts over HTTP")
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
     bench.set_defaults(run=cmd_bench)
