@@ -1,0 +1,230 @@
+"""Check a compliance dossier offline (SPEC §9): nothing but its files and the public key.
+
+``verify_dossier(path, public_key)`` takes the dossier's directory or its .zip and checks:
+
+1. the checkpoint in proofs.json is signed by ``public_key`` (and dossier.json states the
+   same checkpoint);
+2. every line of events.jsonl is a stored envelope, written exactly as the ledger writes it,
+   whose ``hash`` is SHA-256(prev_hash ‖ its canonical bytes);
+3. every event has an RFC 9162 inclusion proof in proofs.json that leads from its leaf
+   (``event_leaf_hash(hash)``, index position − 1) to the checkpoint's root; events withheld
+   for personal data are proven by hash alone;
+4. every position dossier.json cites is present, with the same hash.
+
+Problems name the position (and the line of events.jsonl) and what failed. A missing file
+or an unusable key raises ``DossierUnreadable`` (``ledger verify`` exits 2 on it).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import orjson
+
+from ledger.checkpoint import load_public_key, verify_checkpoint
+from ledger.envelope import StoredEvent
+from ledger.merkle import event_leaf_hash, proof_from_hex, verify_inclusion
+
+__all__ = ["DossierUnreadable", "Issue", "Report", "verify_dossier"]
+
+FILES = ("events.jsonl", "proofs.json", "dossier.json")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class DossierUnreadable(Exception):
+    """The dossier or the key cannot be read at all (not a failed check)."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    position: int | None
+    what: str
+
+    def __str__(self) -> str:
+        return f"position {self.position}: {self.what}" if self.position is not None else self.what
+
+
+@dataclass
+class Report:
+    ok: bool = False
+    events: int = 0
+    withheld: int = 0
+    size: int | None = None
+    root: str | None = None
+    timestamp: str | None = None
+    key_id: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.ok:
+            extra = f" ({self.withheld} withheld, proven by hash)" if self.withheld else ""
+            return (
+                f"dossier holds: {self.events} events{extra}, each included in the signed checkpoint "
+                f"of {self.size} events (root {self.root}, {self.timestamp}, key {self.key_id})"
+            )
+        return f"dossier fails: {self.issues[0] if self.issues else 'unknown reason'}"
+
+
+def _read_files(path: Path) -> dict[str, bytes]:
+    if not path.exists():
+        raise DossierUnreadable(f"{path} does not exist")
+    files: dict[str, bytes] = {}
+    if path.is_dir():
+        for name in FILES:
+            if (path / name).is_file():
+                files[name] = (path / name).read_bytes()
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    name = PurePosixPath(info.filename).name
+                    if name in FILES and name not in files:
+                        files[name] = archive.read(info)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DossierUnreadable(f"{path} is neither a dossier directory nor a readable zip: {exc}") from None
+    missing = [name for name in FILES if name not in files]
+    if missing:
+        raise DossierUnreadable(f"{path} lacks {', '.join(missing)}")
+    return files
+
+
+def verify_dossier(path: Path, public_key: str | Path) -> Report:
+    try:
+        key = load_public_key(public_key)
+    except (OSError, ValueError, TypeError) as exc:
+        raise DossierUnreadable(f"cannot use the public key {public_key}: {exc}") from None
+    files = _read_files(Path(path))
+    report = Report()
+    issues = report.issues
+    try:
+        proofs = orjson.loads(files["proofs.json"])
+        checkpoint = proofs["checkpoint"]
+        entries = list(proofs["proofs"])
+        withheld = list(proofs.get("withheld", []))
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        issues.append(Issue(None, f"proofs.json is unreadable: {exc}"))
+        return report
+    if not verify_checkpoint(key, checkpoint):
+        issues.append(Issue(None, "the checkpoint in proofs.json is not signed by this public key (or was altered)"))
+        return report
+    size, root = checkpoint["size"], bytes.fromhex(checkpoint["root"])
+    report.size, report.root, report.timestamp, report.key_id = (
+        size,
+        checkpoint["root"],
+        checkpoint["timestamp"],
+        checkpoint["key_id"],
+    )
+    try:
+        dossier = orjson.loads(files["dossier.json"])
+    except orjson.JSONDecodeError as exc:
+        issues.append(Issue(None, f"dossier.json is not JSON: {exc}"))
+        dossier = None
+
+    proven: dict[int, str] = {}
+    by_position: dict[int, dict[str, Any]] = {}
+    for entry in [*entries, *withheld]:
+        if isinstance(entry, dict) and isinstance(entry.get("position"), int):
+            by_position.setdefault(entry["position"], entry)
+    for entry in withheld:
+        problem = _check_proof(entry, entry.get("hash") if isinstance(entry, dict) else None, size, root)
+        if problem:
+            issues.append(Issue(entry.get("position") if isinstance(entry, dict) else None, f"withheld: {problem}"))
+        else:
+            proven[entry["position"]] = entry["hash"]
+            report.withheld += 1
+
+    lines = files["events.jsonl"].split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    seen: set[int] = set()
+    for number, line in enumerate(lines, 1):
+        # the position this line should hold: proofs list events in the same order
+        hinted = (
+            entries[number - 1].get("position")
+            if number <= len(entries) and isinstance(entries[number - 1], dict)
+            else None
+        )
+        where = f"(line {number} of events.jsonl)"
+        try:
+            fields = orjson.loads(line)
+            event = StoredEvent(**fields)
+        except (orjson.JSONDecodeError, TypeError) as exc:
+            issues.append(Issue(hinted, f"{where} is not a stored envelope: {exc}"))
+            continue
+        position = event.position if isinstance(event.position, int) else hinted
+        if hinted is not None and position != hinted:
+            issues.append(Issue(hinted, f"{where} says position {event.position}, proofs.json lists {hinted} there"))
+            continue
+        try:
+            if orjson.dumps(event.to_json()) != line:
+                issues.append(Issue(position, f"{where} is not byte for byte the envelope the ledger wrote"))
+                continue
+            if event.expected_hash() != event.hash:
+                issues.append(Issue(position, f"{where} hash does not match the event's canonical bytes (altered)"))
+                continue
+        except (TypeError, ValueError) as exc:
+            issues.append(Issue(position, f"{where} cannot be canonicalised: {exc}"))
+            continue
+        problem = _check_proof(by_position.get(position), event.hash, size, root)
+        if problem:
+            issues.append(Issue(position, f"{where} {problem}"))
+            continue
+        seen.add(position)
+        proven[position] = event.hash
+    report.events = len(seen)
+    for entry in entries:
+        pos = entry.get("position") if isinstance(entry, dict) else None
+        if pos not in seen and not any(i.position == pos for i in issues):
+            issues.append(Issue(pos, "has a proof in proofs.json but no event in events.jsonl"))
+
+    if dossier is not None:
+        if dossier.get("checkpoint") != checkpoint:
+            issues.append(Issue(None, "dossier.json states a different checkpoint from proofs.json"))
+        for pos, hash_ in sorted(_citations(dossier).items()):
+            if any(i.position == pos for i in issues):
+                continue
+            if pos not in proven:
+                issues.append(Issue(pos, "is cited by dossier.json but not in events.jsonl"))
+            elif proven[pos] != hash_:
+                issues.append(Issue(pos, "dossier.json cites it with a different hash"))
+    report.issues.sort(key=lambda i: (i.position is not None, i.position or 0))
+    report.ok = not issues
+    return report
+
+
+def _check_proof(entry: Any, event_hash: Any, size: int, root: bytes) -> str | None:
+    if not isinstance(entry, dict):
+        return "has no inclusion proof in proofs.json"
+    position = entry.get("position")
+    if entry.get("hash") != event_hash:
+        return "its hash differs from the one proofs.json proves"
+    if not isinstance(position, int) or not 0 < position <= size or entry.get("leaf_index") != position - 1:
+        return f"lies outside the checkpoint's {size} events"
+    try:
+        proof = proof_from_hex(entry.get("proof"))
+        leaf = event_leaf_hash(event_hash)
+    except (ValueError, TypeError):
+        return "its inclusion proof is malformed"
+    if not verify_inclusion(leaf, position - 1, size, proof, root):
+        return "its inclusion proof does not lead to the checkpoint's root"
+    return None
+
+
+def _citations(value: Any) -> dict[int, str]:
+    """Every ``{position, hash}`` citation anywhere in dossier.json: position → hash."""
+    found: dict[int, str] = {}
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            pos, hash_ = item.get("position"), item.get("hash")
+            if isinstance(pos, int) and not isinstance(pos, bool) and isinstance(hash_, str) and _HASH.match(hash_):
+                found[pos] = hash_
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
