@@ -48,6 +48,8 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dossier is not None:
+        return _verify_dossier(args)
     store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules())
     try:
         total = (await store.head()).position
@@ -60,6 +62,54 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"chain broken at position {report.bad_position}: {report.reason}", file=sys.stderr)
     return 1
+
+
+def _verify_dossier(args: argparse.Namespace) -> int:
+    """Offline: a dossier's checkpoint, events and proofs against a public key (no database)."""
+    from ops.verify_dossier import DossierUnreadable, verify_dossier
+
+    if args.public_key is None:
+        print("ledger: error: verifying a dossier needs --public-key KEY", file=sys.stderr)
+        return 2
+    try:
+        report = verify_dossier(Path(args.dossier), args.public_key)
+    except DossierUnreadable as exc:
+        print(f"ledger: error: {exc}", file=sys.stderr)
+        return 2
+    if report.ok:
+        print(report.summary())
+        return 0
+    print(report.summary(), file=sys.stderr)
+    for issue in report.issues[1:]:
+        print(f"  also: {issue}", file=sys.stderr)
+    return 1
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ops.export import build_dossier, zip_path
+    from projections.installed import all_projectors
+    from projections.runner import ProjectionRunner
+
+    store = await open_ledger(settings.database_url, decider=_no_rules())
+    try:
+        runner = ProjectionRunner(store, all_projectors())
+        await runner.load_positions()
+        await runner.catch_up()  # the chain is read as of the head
+        total = (await store.head()).position
+        with progress_bar("building the Merkle tree", total) as bar:
+            directory = await build_dossier(
+                store,
+                args.subject,
+                Path(args.out),
+                signing_key_path=settings.signing_key,
+                include_personal=args.include_personal,
+                known_position=runner.position(),
+                progress=bar.update,
+            )
+    finally:
+        await store.close()
+    print(f"dossier written: {directory} (and {zip_path(directory)})")
+    return 0
 
 
 async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
@@ -182,7 +232,16 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--batch-size", type=_positive, default=1000, help="events per atomic batch (1000)")
     imp.set_defaults(run=cmd_import)
 
-    sub.add_parser("verify", help="walk the whole hash chain; exit 0 when it holds").set_defaults(run=cmd_verify)
+    verify = sub.add_parser("verify", help="walk the hash chain, or check a dossier offline; exit 0 when it holds")
+    verify.add_argument("dossier", nargs="?", help="a dossier directory or .zip to check offline (no database)")
+    verify.add_argument("--public-key", help="the ledger's public key (PEM) to check a dossier with")
+    verify.set_defaults(run=cmd_verify)
+
+    export = sub.add_parser("export", help="write a compliance dossier (PDF, XLSX, events, proofs) and its .zip")
+    export.add_argument("subject", help="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]")
+    export.add_argument("--out", default=".", help="directory to write it under (.)")
+    export.add_argument("--include-personal", action="store_true", help="keep personal data (id numbers, phones)")
+    export.set_defaults(run=cmd_export)
 
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
