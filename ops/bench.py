@@ -32,7 +32,7 @@ from ops.bootstrap import open_ledger
 from ops.config import Settings
 from ops.progress import progress_bar
 
-__all__ = ["Result", "peer_rate", "peer_recorder", "run_bench"]
+__all__ = ["Result", "peer_rate", "peer_recorder", "run_bench", "targets"]
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -173,7 +173,7 @@ async def _bench_backend(kind: str, ours_url: str, peer_target: str, events: int
 
 
 @contextlib.asynccontextmanager
-async def _targets(kind: str, settings: Settings) -> AsyncIterator[tuple[str, str]]:
+async def targets(kind: str, settings: Settings) -> AsyncIterator[tuple[str, str]]:
     """Fresh storage for ours and for the peer: two databases, or two SQLite files."""
     if kind == "postgres":
         admin = settings.database_url if backend_kind(settings.database_url) == "postgres" else None
@@ -186,10 +186,14 @@ async def _targets(kind: str, settings: Settings) -> AsyncIterator[tuple[str, st
 
 
 async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "projections":
+        from ops.bench_projections import bench_projections
+
+        return await bench_projections(args, settings)
     kinds = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     results: list[Result] = []
     for kind in kinds:
-        async with _targets(kind, settings) as (ours, peer):
+        async with targets(kind, settings) as (ours, peer):
             if args.what == "append":
                 results.extend(await _bench_backend(kind, ours, peer, args.events))
             else:

@@ -275,9 +275,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
-    bench.add_argument("what", choices=["append", "http"], help="the store's appends, or posts over HTTP")
+    bench.add_argument(
+        "what", choices=["append", "http", "projections"], help="the store's appends, posts over HTTP, or read models"
+    )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
+    bench.add_argument("--enterprises", type=_positive, default=24000, help="projections: demo city size (24000)")
+    bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
+    bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
+    bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
