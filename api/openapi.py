@@ -181,6 +181,22 @@ def openapi_document() -> dict[str, Any]:
                     _param("to", type="integer", minimum=1),
                 )
             },
+            "/v1/exports/dossier": {
+                "get": {
+                    **_get(
+                        "A compliance dossier (SPEC §9) as a zip: PDF, XLSX, events, proofs (investigator, admin)",
+                        {
+                            **_param("subject", description="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]"),
+                            "required": True,
+                        },
+                        _param("include_personal", description="true to keep personal data", type="boolean"),
+                    ),
+                    "responses": {
+                        "200": {"description": "the dossier", "content": {"application/zip": {}}},
+                        **{code: PROBLEM for code in ("400", "401", "403", "404")},
+                    },
+                }
+            },
             "/healthz": {"get": _get("Liveness", public=True)},
             "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
             "/metrics": {"get": _get("Prometheus metrics", public=True)},

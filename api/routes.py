@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import events, integrity, operations, queries
+from api import events, exports, integrity, operations, queries
 
 __all__ = ["add_routes"]
 
@@ -21,6 +21,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/hazards", queries.get_hazards)
     app.router.add_get("/v1/stats", queries.get_stats)
     app.router.add_get("/v1/findings", queries.get_findings)
+    app.router.add_get("/v1/exports/dossier", exports.get_dossier)
     app.router.add_get("/v1/integrity/checkpoint", integrity.get_checkpoint)
     app.router.add_get("/v1/integrity/proof/{position}", integrity.get_proof)
     app.router.add_get("/v1/integrity/consistency", integrity.get_consistency)

@@ -58,7 +58,7 @@ PERSONAL_FIELDS = frozenset(
     {"id_number", "id_card", "identity_number", "phone", "mobile", "telephone", "email", "home_address", "birth_date"}
 )
 
-_SUBJECT = re.compile(r"^(accident|hazard|person|unit):([^@\s/\\]+)(?:@(\S+))?$")
+_SUBJECT = re.compile(r"^(accident|hazard|person|unit):([^\x00-\x20\x7f@/\\]{1,200})(?:@([0-9A-Z-]{4,10}))?$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
