@@ -53,6 +53,16 @@ PENALTY_KINDS = ("warning", "fine", "max_fine", "suspension", "license_suspended
 
 #: slug → (Chinese title, English title, source)
 RULES: dict[str, tuple[str, str, str]] = {
+    "580.collection": (
+        "“580”清零：每月25日前县区未提交隐患汇总",
+        "The 580 cycle: a county with hazards that month submitted no hazard summary by the 25th",
+        "临沂 2019 方案 二(六)2",
+    ),
+    "580.listing": (
+        "“580”清零：每月30日重大隐患未挂牌督办",
+        "The 580 cycle: a major hazard still open on the 30th and not listed for supervision",
+        "临沂 2019 方案 二(六)2",
+    ),
     "illegal_sites.dismissal": (
         "非法违法生产窝点未打击到位，对主要负责人和分管负责人撤职",
         "Unstopped illegal sites: dismissal of the principal and the deputy in charge",
@@ -726,6 +736,7 @@ async def findings(
         *await _investigations(ctx, accidents),
         *await _repeat_penalties(ctx),
         *await _suspensions(ctx),
+        *await _cycle_580(ctx),
     ]
     found.sort(key=lambda f: (f["rule"], f["unit_id"], str(f["subject"]["id"]), f["evidence"][0]["position"]))
     return found
@@ -735,3 +746,125 @@ def _last_instant(ctx: _Context) -> str:
     """The period's last microsecond, or now while the period is still running."""
     moment = datetime.strptime(ctx.period.end, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     return min(_key(moment - timedelta(microseconds=1)), ctx.now)
+
+
+# -- the 580 cycle (临沂 2019 方案 二(六)2) -----------------------------------------------------
+# "5": on the 25th the city collects the hazards each county has submitted; "8": on the 28th
+# experts consult; "0": on the 30th a meeting lists them for supervision (挂牌督办) with
+# deadlines. "5" and "0" leave events in the log (report.submitted, hazard.supervision_listed);
+# the consultation of the 28th does not, so no finding can rest on it.
+
+_COLLECTION_KINDS = ("half_month_hazard", "monthly")
+
+
+def _months(ctx: _Context) -> list[tuple[int, int]]:
+    start = datetime.strptime(ctx.period.start, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).astimezone(CHINA)
+    end = datetime.strptime(ctx.period.end, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).astimezone(CHINA)
+    months, year, month = [], start.year, start.month
+    while _local(year, month) < end:
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _day_end(year: int, month: int, day: int) -> str:
+    """The end of ``day`` (China time) of that month, the month's last day if shorter."""
+    last = (_local(year, month + 1) - timedelta(days=1)).day
+    return _key(_local(year, month, min(day, last)) + timedelta(days=1))
+
+
+async def _cycle_580(ctx: _Context) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for year, month in _months(ctx):
+        collect_by, list_by = _day_end(year, month, 25), _day_end(year, month, 30)
+        if list_by <= ctx.now:
+            out.extend(await _unlisted_majors(ctx, year, month, list_by))
+        if collect_by <= ctx.now:
+            out.extend(await _uncollected(ctx, year, month, collect_by))
+    return out
+
+
+async def _unlisted_majors(ctx: _Context, year: int, month: int, cutoff: str) -> list[dict[str, Any]]:
+    """Major hazards open at the end of the 30th, as known at the position, never listed."""
+    rows = await ctx.db.fetch(
+        "SELECT t.hazard_id, t.unit_id, t.state, t.reported_at, r.position, r.hash FROM hazard_transitions t "
+        "JOIN hazard_transitions r ON r.hazard_id = t.hazard_id AND r.type = 'hazard.reported' "
+        "WHERE t.severity = 'major' AND t.position <= ? AND t.occurred_at < ? AND t.position = ("
+        " SELECT MAX(x.position) FROM hazard_transitions x WHERE x.hazard_id = t.hazard_id"
+        " AND x.position <= ? AND x.occurred_at < ?)"
+        " AND t.state <> 'closed' AND t.supervision_level IS NULL",
+        ctx.position,
+        cutoff,
+        ctx.position,
+        cutoff,
+    )
+    out = []
+    for hazard_id, unit_id, state, reported_at, pos, hash_ in rows:
+        if not ctx.covers(unit_id):
+            continue
+        county = await ctx.nearest(unit_id, ("county", "dev_zone")) or unit_id
+        _, policy = await ctx.rule(unit_id, cutoff, "hazard_progress_days")
+        detail = {
+            "month": f"{year}-{month:02d}",
+            "hazard_id": hazard_id,
+            "state": state,
+            "reported_at": reported_at,
+            "listed_by": cutoff,
+        }
+        out.append(
+            _finding(
+                "580.listing",
+                _unit_subject(county, await ctx.unit(county)),
+                county,
+                ctx.period.label,
+                policy,
+                [cite(pos, hash_, "hazard.reported")],
+                detail,
+            )
+        )
+    return out
+
+
+async def _uncollected(ctx: _Context, year: int, month: int, cutoff: str) -> list[dict[str, Any]]:
+    """Counties whose units reported hazards that month, with no hazard summary by the 25th."""
+    month_start = _key(_local(year, month))
+    rows = await ctx.db.fetch(
+        "SELECT a.ancestor_id, t.position, t.hash FROM hazard_transitions t "
+        "JOIN unit_ancestors a ON a.unit_id = t.unit_id JOIN units u ON u.unit_id = a.ancestor_id "
+        "WHERE t.type = 'hazard.reported' AND t.position <= ? AND t.occurred_at >= ? AND t.occurred_at < ? "
+        "AND u.kind IN ('county', 'dev_zone') ORDER BY t.position",
+        ctx.position,
+        month_start,
+        cutoff,
+    )
+    hazards: dict[str, list[tuple[int, str]]] = {}
+    for county, pos, hash_ in rows:
+        hazards.setdefault(county, []).append((pos, hash_))
+    label = f"{year}-{month:02d}"
+    out = []
+    for county, found in sorted(hazards.items()):
+        if not ctx.covers(county):
+            continue
+        submitted = await ctx.db.fetch(
+            "SELECT 1 FROM reports WHERE unit_id = ? AND kind IN (?, ?) AND (period = ? OR period LIKE ?) "
+            "AND occurred_at < ? AND position <= ?",
+            county,
+            *_COLLECTION_KINDS,
+            label,
+            f"{label}-H%",
+            cutoff,
+            ctx.position,
+        )
+        if submitted:
+            continue
+        _, policy = await ctx.rule(county, cutoff, "hazard_progress_days")
+        detail = {
+            "month": label,
+            "hazards_reported": len(found),
+            "collect_by": cutoff,
+            "report_kinds": list(_COLLECTION_KINDS),
+        }
+        evidence = [cite(pos, hash_, "hazard.reported") for pos, hash_ in found[:20]]
+        subject = _unit_subject(county, await ctx.unit(county))
+        out.append(_finding("580.collection", subject, county, ctx.period.label, policy, evidence, detail))
+    return out

@@ -70,7 +70,12 @@ async def test_the_sample_quarter(db_url: str) -> None:
             "exam.principal_failed",
             "accident.veto",
             "illegal_sites.dismissal",
+            "580.collection",
         }
+        collections = {f["unit_id"]: f for f in rules_of(found, "580.collection")}
+        assert set(collections) == {"371302", "371311"}  # hazards in October, no county summary by the 25th
+        assert collections["371302"]["detail"]["month"] == "2019-10"
+        assert collections["371302"]["detail"]["hazards_reported"] == 2
         (warned,) = rules_of(found, "ranking.county_warning")
         assert warned["subject"]["id"] == "371311"
         assert warned["title"]["zh"].startswith("季度考核排名末位")
@@ -111,11 +116,12 @@ async def test_scope_and_other_periods(db_url: str) -> None:
             ("ranking.county_warning", "371311"),
             ("ranking.county_statement", "371311"),
             ("accident.veto", "371311002"),
+            ("580.collection", "371311"),
         }
         november = await findings(store.backend, None, "2019-11", len(events), now=NOW)
         assert {f["rule"] for f in november} == {"accident.veto", "illegal_sites.dismissal"}
         year = await findings(store.backend, None, "2019", len(events), now=NOW)
-        assert len(year) == 7
+        assert len(year) == 9
         assert all(f["period"] == "2019" for f in year)
         assert await findings(store.backend, None, "2019Q3", len(events), now=NOW) == []
 
@@ -347,3 +353,39 @@ async def test_township_and_department_rankings(db_url: str) -> None:
         (only,) = rules_of(found, "ranking.township_interview")
         assert only["subject"]["id"] == "371311002"
         assert only["policy"]["policy_id"] == "临安办〔2019〕3"
+
+
+async def test_the_580_cycle(db_url: str) -> None:
+    """A county's hazard summary by the 25th answers "5"; a major hazard open on the 30th and
+    never listed for supervision is a "0" finding (临沂 2019 方案 二(六)2)."""
+    events = sample_events()
+    summary = {
+        "type": "report.submitted",
+        "occurred_at": "2019-10-24T17:00:00+08:00",
+        "data": {
+            "report_id": "RPT-371302-2019-10-H2",
+            "kind": "half_month_hazard",
+            "unit_id": "371302",
+            "period": "2019-10-H2",
+        },
+    }
+    unlisted = {
+        "type": "hazard.reported",
+        "occurred_at": "2019-11-05T09:00:00+08:00",
+        "data": {
+            "hazard_id": "HZ-580-1",
+            "unit_id": "91371311MA3G2M4W3D",
+            "severity": "major",
+            "description": "油罐车停车场无防静电设施",
+            "source": "self_check",
+        },
+    }
+    async with ledger_with(db_url, [*events, summary, unlisted]) as (store, _runner):
+        head = (await store.head()).position
+        october = await findings(store.backend, None, "2019-10", head, now=NOW)
+        assert {f["unit_id"] for f in rules_of(october, "580.collection")} == {"371311"}
+        november = await findings(store.backend, None, "2019-11", head, now=NOW)
+        (listing,) = rules_of(november, "580.listing")
+        assert listing["unit_id"] == "371311"
+        assert listing["detail"]["hazard_id"] == "HZ-580-1"
+        assert listing["evidence"][0]["position"] == head
