@@ -438,9 +438,11 @@ class Activity:
         lam = 8 * self.scale
         n = self._poisson(lam)
         date = dt.date(2019, 1, 1) + dt.timedelta(days=start // DAY)
-        grades = ["larger" if r.random() < 0.03 else "general" for _ in range(n)]
+        grades = ["larger" if r.random() < 0.015 else "general" for _ in range(n)]
         if date.year == 2019 and date.month == 8:
             grades.append("major")
+        if date.month in (4, 10):  # a few 较大 every year, whatever the draws
+            grades.append("larger")
         for grade in grades:
             for _ in range(20):
                 e = r.choice(self.c.enterprises)

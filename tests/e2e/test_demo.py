@@ -100,6 +100,7 @@ def test_volumes_and_rates() -> None:
     failed = sum(1 for e in _stream(2019, 1500) if e["type"] == "hazard.verified" and e["data"]["passed"] is False)
     assert failed > 0
     assert tally.accidents["major"] == 1
+    assert tally.accidents["larger"] >= 2
     assert tally.accidents["general"] > 0
     inspections = Counter(e["data"]["kind"] for e in _stream(2019, 1500) if e["type"] == "inspection.conducted")
     assert {"enforcement", "supervision", "covert", "expert_checkup"} <= set(inspections)
