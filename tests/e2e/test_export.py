@@ -299,3 +299,23 @@ async def test_http_dossier(db_url: str, tmp_path: Path, monkeypatch: pytest.Mon
         assert bad == 400
         unknown, _ = await svc.get("/v1/exports/dossier", subject="accident:ACC-0000")
         assert unknown == 404
+
+
+async def test_personal_data_is_withheld_unless_asked(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema has no personal fields today: pretend ``description`` were one."""
+    monkeypatch.setattr("ops.export.PERSONAL_FIELDS", frozenset({"description"}))
+    async with ledger_with(sqlite_url, sample_events()) as (store, _runner):
+        key = str(tmp_path / "signing.key")
+        kept = await build_dossier(store, ACCIDENT, tmp_path / "a", signing_key_path=key)
+        full = await build_dossier(store, ACCIDENT, tmp_path / "b", signing_key_path=key, include_personal=True)
+    withheld = orjson.loads((kept / "dossier.json").read_bytes())["withheld_positions"]
+    assert 89 in withheld  # accident.occurred carries a description
+    assert 89 not in {e["position"] for e in _events(kept)}
+    assert "高炉煤气泄漏" not in (kept / "dossier.json").read_text(encoding="utf-8")
+    report = verify_dossier(kept, kept / "public-key.pem")
+    assert report.ok, report.issues
+    assert report.withheld == len(withheld)
+    assert 89 in {e["position"] for e in _events(full)}
+    assert verify_dossier(full, full / "public-key.pem").ok
