@@ -272,6 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--enterprises", type=_positive, default=9000, help="enterprises in the city (9000)")
     demo.add_argument("--years", type=_positive, default=1, help="years of history from 2019-01-01 (1)")
     demo.add_argument("--output", help="write the events as JSON Lines to this file instead of importing them")
+    demo.add_argument("--if-empty", action="store_true", help="load only into an empty ledger (the quick start)")
     demo.set_defaults(run=cmd_demo)
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")

@@ -118,6 +118,9 @@ class Tally:
 
 
 async def run_demo(args: argparse.Namespace, settings: Any) -> int:
+    if getattr(args, "if_empty", False) and not args.output and await _holds_events(settings.database_url):
+        print("the ledger already holds events; the demo city is not loaded again")
+        return 0
     began = time.perf_counter()
     tally = Tally()
     expected = int(args.enterprises * args.years * 45 + 12000)  # a guess for the bar, not a limit
@@ -129,6 +132,17 @@ async def run_demo(args: argparse.Namespace, settings: Any) -> int:
         await _import(args, settings, tally, expected)
     print(tally.summary(time.perf_counter() - began, args.years))
     return 0
+
+
+async def _holds_events(url: str) -> bool:
+    from ledger.decider import AcceptAll
+    from ops.bootstrap import open_ledger
+
+    store = await open_ledger(url, decider=AcceptAll())
+    try:
+        return (await store.head()).position > 0
+    finally:
+        await store.close()
 
 
 def write_jsonl(path: Path, seed: int, enterprises: int, years: int, tally: Tally, expected: int | None = None) -> None:

@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# From nothing to a verified ledger: environment, schema, a sample of 临沂's 2019 Q4 events.
+# From nothing to a running service with the demo city: environment, schema, the demo
+# ledger (once), its projections, a token, then `ledger serve` in the foreground.
 # Uses LEDGER_DATABASE_URL when set; otherwise the embedded SQLite file ./ledger.db.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ops/setup-env.sh
 export LEDGER_DATABASE_URL=${LEDGER_DATABASE_URL:-sqlite:///ledger.db}
-.venv/bin/ledger migrate
-# the sample carries idempotency keys: importing it again appends nothing
-.venv/bin/ledger import ops/samples/linyi-2019q4.jsonl
-.venv/bin/ledger verify
-echo
-echo "Ready: $LEDGER_DATABASE_URL. Try:  .venv/bin/ledger --help"
+export LEDGER_HOST=${LEDGER_HOST:-127.0.0.1}
+export LEDGER_PORT=${LEDGER_PORT:-8080}
+ledger=.venv/bin/ledger
+
+$ledger migrate
+$ledger demo --if-empty          # 临沂-shaped city: ~350,000 events, about a minute or two
+$ledger project --once           # the read models, caught up before the service starts
+token=$($ledger token create --role investigator --name "quick start" | tail -n 1)
+
+cat <<EOT
+
+  The ledger is ready: $LEDGER_DATABASE_URL
+  Service:  http://$LEDGER_HOST:$LEDGER_PORT   (OpenAPI at /v1/openapi.json)
+  Token (investigator, shown once):
+
+    export LEDGER=http://$LEDGER_HOST:$LEDGER_PORT
+    export TOKEN=$token
+
+  Then try the walkthrough in README.md, e.g.
+    curl -s -H "Authorization: Bearer \$TOKEN" "\$LEDGER/v1/stats?scope=371300" | python3 -m json.tool
+
+EOT
+exec $ledger serve
