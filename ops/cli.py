@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import structlog
 
+from ledger.decider import Decider
 from ledger.errors import LedgerError
 from ops.bootstrap import open_ledger
 from ops.config import Settings
@@ -22,7 +24,7 @@ from ops.progress import progress_bar
 __all__ = ["main"]
 
 log = structlog.get_logger("ledger.cli")
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -212,7 +214,7 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return await run_bench(args, settings)
 
 
-def _no_rules() -> object:
+def _no_rules() -> Decider:
     from ledger.decider import AcceptAll
 
     return AcceptAll()

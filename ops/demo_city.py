@@ -471,13 +471,13 @@ class City:
             )
         # a back-dated correction: the groups actually arrived a week early (补录)
         fix = minute_of(dt.date(2019, 12, 2)) + 10 * 60
-        for gid, *_, counties in self.groups[:3]:
-            number = gid.removeprefix("371300-DD")
+        for group_id, *_, covered in self.groups[:3]:
+            group_number = group_id.removeprefix("371300-DD")
             self.out.add(
                 fix,
                 "assignment.corrected",
                 {
-                    "assignment_id": f"A-DD{number}-{counties[-1]}",
+                    "assignment_id": f"A-DD{group_number}-{covered[-1]}",
                     "valid_from": self.out.ts(CAMPAIGN_START - 6 * DAY),
                     "reason": "按督导组实际进驻日期更正（补录）",
                 },

@@ -550,7 +550,7 @@ def chain_rows(dossier: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _holding_row(tier: str, h: dict[str, Any], via: str | None = None) -> dict[str, Any]:
-    role = ROLE_LABELS.get(h.get("role"), h.get("role") or "")
+    role = ROLE_LABELS.get(str(h.get("role")), h.get("role") or "")
     return {
         "tier": tier,
         "role": f"{role}（{via}）" if via else role,
@@ -613,7 +613,7 @@ def _overview(dossier: dict[str, Any]) -> list[tuple[str, str]]:
         unit = (dossier.get("responsibility") or {}).get("unit") or {}
         rows += [
             ("单位", f"{unit.get('name')}（{unit.get('unit_id')}）"),
-            ("类别", TIER_LABELS.get(unit.get("kind"), unit.get("kind") or "")),
+            ("类别", TIER_LABELS.get(str(unit.get("kind")), unit.get("kind") or "")),
             ("行业", unit.get("industry") or ""),
             ("期间", dossier.get("period") or "全部"),
             ("检查次数", str(len(dossier.get("inspections", [])))),

@@ -205,7 +205,7 @@ def _check_proof(entry: Any, event_hash: Any, size: int, root: bytes) -> str | N
     if not isinstance(position, int) or not 0 < position <= size or entry.get("leaf_index") != position - 1:
         return f"lies outside the checkpoint's {size} events"
     try:
-        proof = proof_from_hex(entry.get("proof"))
+        proof = proof_from_hex(entry.get("proof") or [])
         leaf = event_leaf_hash(event_hash)
     except (ValueError, TypeError):
         return "its inclusion proof is malformed"

@@ -416,8 +416,8 @@ async def _rankings(ctx: _Context) -> list[dict[str, Any]]:
     )
     latest: dict[tuple[str, str], tuple[Any, ...]] = {}
     for row in rows:
-        scored = parse_period(row[1])
-        if ctx.period.start <= scored.start and scored.end <= ctx.period.end:
+        row_period = parse_period(row[1])
+        if ctx.period.start <= row_period.start and row_period.end <= ctx.period.end:
             latest[(row[0], row[1])] = row  # a later score of the same unit and period replaces it
     groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for row in latest.values():
@@ -430,9 +430,9 @@ async def _rankings(ctx: _Context) -> list[dict[str, Any]]:
         "township": (("ranking.township_interview", "township_interview"),),
     }
     out = []
-    for (period, scope, root), scored in sorted(groups.items()):
+    for (label, scope, root), scored in sorted(groups.items()):
         scored.sort(key=lambda r: (r[3], -(r[4] or 0), r[0]))
-        start = parse_period(period).start
+        start = parse_period(label).start
         bottom_n, policy = await ctx.rule(root, start, "ranking")
         for slug, key in rules.get(scope, ()):
             n = bottom_n[key]
@@ -442,7 +442,7 @@ async def _rankings(ctx: _Context) -> list[dict[str, Any]]:
                     continue
                 unit = _unit_subject(row[0], await ctx.unit(row[0]))
                 detail = {
-                    "scored_period": period,
+                    "scored_period": label,
                     "scope": scope,
                     "score": row[3],
                     "from_bottom": place,

@@ -539,7 +539,7 @@ async def _accident_row(db: SQL, accident_id: str, position: int) -> Sequence[An
     return rows[0] if rows else None
 
 
-async def _accident_events(db: SQL, accident_id: str, position: int) -> list[Sequence[Any]]:
+async def _accident_events(db: SQL, accident_id: str, position: int) -> list[tuple[Any, ...]]:
     return await db.fetch(
         "SELECT position, hash, type, occurred_at, stage, to_unit, by_holder, level, elevated, led_by, findings, "
         "responsible FROM accident_events WHERE accident_id = ? AND position <= ? ORDER BY position",
@@ -557,7 +557,7 @@ def _add_minutes(key: str, minutes: int) -> str:
 
 def stage_reports(
     accident_row: Sequence[Any],
-    events: list[Sequence[Any]],
+    events: list[tuple[Any, ...]],
     rules: dict[str, Any],
     sources: list[dict[str, str]],
     at: str | None,

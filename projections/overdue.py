@@ -100,7 +100,9 @@ async def _names(db: SQL, ids: Iterable[str], position: int) -> dict[str, str]:
     return names
 
 
-async def _holders(db: SQL, unit_ids: Iterable[str], at: str, position: int, roles: Sequence[str]) -> dict[str, list]:
+async def _holders(
+    db: SQL, unit_ids: Iterable[str], at: str, position: int, roles: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
     from projections.responsibility import holders_of
 
     by_unit: dict[str, list[dict[str, Any]]] = {}
@@ -167,7 +169,7 @@ async def _hazards(db: SQL, scope: str | None, at: str, position: int, wanted: s
     if not rows:
         return []
     rules = await rules_for_units(db, {r[1] for r in rows}, at, position)
-    found: list[tuple[str, Sequence[Any], str, dict[str, Any]]] = []
+    found: list[tuple[str, tuple[Any, ...], str, dict[str, Any]]] = []
     for r in rows:
         hazard_id, unit_id, _sev, state, deadline, deadline_pos = r[:6]
         if "hazard" in wanted and state in OVERDUE_STATES and deadline is not None and deadline < at:

@@ -200,7 +200,8 @@ class EventStore:
 
     async def _write_loop(self) -> None:
         while self._pending:
-            group, size = [], 0
+            group: list[_Request] = []
+            size = 0
             while self._pending and (not group or size + len(self._pending[0].events) <= MAX_GROUP_EVENTS):
                 request = self._pending.popleft()
                 group.append(request)
