@@ -20,12 +20,11 @@ from typing import Any
 
 import orjson
 
-from ledger.envelope import parse_proposed
 from ledger.store import EventStore
 from ops.bench import peer_recorder, targets
 from ops.bootstrap import open_ledger
 from ops.config import Settings
-from ops.demo import generate
+from ops.demo import append_generated, generate
 from ops.progress import progress_bar
 from projections.accountability import accountability
 from projections.installed import all_projectors
@@ -36,17 +35,8 @@ __all__ = ["bench_projections"]
 
 
 async def _load(store: EventStore, seed: int, enterprises: int, years: int) -> int:
-    batch = []
     with progress_bar("loading the demo city", enterprises * years * 42) as bar:
-        for envelope in generate(seed, enterprises, years):
-            batch.append(parse_proposed(envelope, "bench"))
-            if len(batch) >= 1000:
-                await store.append(batch)
-                bar.update(len(batch))
-                batch = []
-        if batch:
-            await store.append(batch)
-            bar.update(len(batch))
+        await append_generated(store, generate(seed, enterprises, years), bar.update)
     return (await store.head()).position
 
 

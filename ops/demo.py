@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
@@ -26,6 +26,8 @@ from typing import Any
 import orjson
 
 from ledger.domain import accident_grade
+from ledger.envelope import parse_proposed
+from ledger.store import EventStore
 from ops.demo_activity import Activity
 from ops.demo_city import DAY, City, Out, minute_of
 from ops.progress import progress_bar
@@ -155,25 +157,35 @@ def write_jsonl(path: Path, seed: int, enterprises: int, years: int, tally: Tall
                 bar.update(1000)
 
 
+async def append_generated(
+    store: EventStore,
+    envelopes: Iterable[dict[str, Any]],
+    progress: Callable[[int], object],
+    tally: Tally | None = None,
+) -> None:
+    """Append envelopes through the validated path (envelope, domain) in batches of 1000."""
+    batch = []
+    for envelope in envelopes:
+        if tally is not None:
+            tally.add(envelope)
+        batch.append(parse_proposed(envelope, ACTOR))
+        if len(batch) >= 1000:
+            await store.append(batch)
+            progress(len(batch))
+            batch = []
+    if batch:
+        await store.append(batch)
+        progress(len(batch))
+
+
 async def _import(args: argparse.Namespace, settings: Any, tally: Tally, expected: int) -> None:
-    from ledger.envelope import parse_proposed
     from ops.bootstrap import open_ledger
 
     store = await open_ledger(settings.database_url)
     try:
         head = (await store.head()).position
-        batch = []
         with progress_bar("demo city", expected) as bar:
-            for envelope in generate(args.seed, args.enterprises, args.years):
-                tally.add(envelope)
-                batch.append(parse_proposed(envelope, ACTOR))
-                if len(batch) >= 1000:
-                    await store.append(batch)
-                    bar.update(len(batch))
-                    batch = []
-            if batch:
-                await store.append(batch)
-                bar.update(len(batch))
+            await append_generated(store, generate(args.seed, args.enterprises, args.years), bar.update, tally)
         after = (await store.head()).position
         print(f"appended {after - head:,} events (log head {after:,})")
     finally:

@@ -38,6 +38,7 @@ from ledger.errors import LedgerError
 from ledger.merkle import MerkleLog, proof_to_hex
 from ledger.store import EventStore
 from ledger.timeutil import format_recorded, utc_now
+from ops.verify_dossier import cited_positions
 from projections.timekeys import FOREVER, utc_key
 
 __all__ = [
@@ -59,7 +60,6 @@ PERSONAL_FIELDS = frozenset(
 )
 
 _SUBJECT = re.compile(r"^(accident|hazard|person|unit):([^\x00-\x20\x7f@/\\]{1,200})(?:@([0-9A-Z-]{4,10}))?$")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BadSubject(LedgerError):
@@ -100,22 +100,6 @@ def parse_subject(text: str) -> Subject:
 
 def zip_path(directory: Path) -> Path:
     return directory.parent / f"{directory.name}.zip"
-
-
-def cited_positions(value: Any) -> dict[int, str]:
-    """Every ``{position, hash}`` citation anywhere in a structure: position → hash."""
-    found: dict[int, str] = {}
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            pos, hash_ = item.get("position"), item.get("hash")
-            if isinstance(pos, int) and not isinstance(pos, bool) and isinstance(hash_, str) and _HASH.match(hash_):
-                found[pos] = hash_
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
 
 
 # -- what belongs to a subject -------------------------------------------------------------

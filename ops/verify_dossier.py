@@ -29,7 +29,7 @@ from ledger.checkpoint import load_public_key, verify_checkpoint
 from ledger.envelope import StoredEvent
 from ledger.merkle import event_leaf_hash, proof_from_hex, verify_inclusion
 
-__all__ = ["DossierUnreadable", "Issue", "Report", "verify_dossier"]
+__all__ = ["DossierUnreadable", "Issue", "Report", "cited_positions", "verify_dossier"]
 
 FILES = ("events.jsonl", "proofs.json", "dossier.json")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -184,7 +184,7 @@ def verify_dossier(path: Path, public_key: str | Path) -> Report:
     if dossier is not None:
         if dossier.get("checkpoint") != checkpoint:
             issues.append(Issue(None, "dossier.json states a different checkpoint from proofs.json"))
-        for pos, hash_ in sorted(_citations(dossier).items()):
+        for pos, hash_ in sorted(cited_positions(dossier).items()):
             if any(i.position == pos for i in issues):
                 continue
             if pos not in proven:
@@ -214,8 +214,8 @@ def _check_proof(entry: Any, event_hash: Any, size: int, root: bytes) -> str | N
     return None
 
 
-def _citations(value: Any) -> dict[int, str]:
-    """Every ``{position, hash}`` citation anywhere in dossier.json: position → hash."""
+def cited_positions(value: Any) -> dict[int, str]:
+    """Every ``{position, hash}`` citation anywhere in a structure: position → hash."""
     found: dict[int, str] = {}
     stack = [value]
     while stack:

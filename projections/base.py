@@ -9,12 +9,20 @@ one. SQL is portable (``?`` placeholders) and runs on SQLite and PostgreSQL alik
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ledger.envelope import StoredEvent
 from ledger.store.sql import SQLTx
 
-__all__ = ["Projector"]
+__all__ = ["Projector", "cite"]
+
+
+def cite(position: int, hash_: str, type_: str | None = None) -> dict[str, Any]:
+    """How every answer cites an event: its position and hash (and type, where it helps)."""
+    ref: dict[str, Any] = {"position": int(position), "hash": hash_}
+    if type_ is not None:
+        ref["type"] = type_
+    return ref
 
 
 class Projector(ABC):

@@ -18,7 +18,7 @@ from ledger.domain import accident_grade
 from ledger.envelope import StoredEvent
 from ledger.store.sql import SQL, SQLTx
 from ledger.timeutil import parse_timestamp
-from projections.base import Projector
+from projections.base import Projector, cite
 from projections.timekeys import utc_key
 
 __all__ = ["CHINA", "EnforcementProjector", "cite", "local_month", "sanctions_before"]
@@ -30,14 +30,6 @@ CHINA = timezone(timedelta(hours=8))
 def local_month(timestamp: str) -> str:
     """The calendar month (``2019-11``) of an instant, in China time."""
     return parse_timestamp(timestamp).astimezone(CHINA).strftime("%Y-%m")
-
-
-def cite(position: int, hash_: str, type_: str | None = None) -> dict[str, Any]:
-    """How every answer cites an event."""
-    ref: dict[str, Any] = {"position": int(position), "hash": hash_}
-    if type_ is not None:
-        ref["type"] = type_
-    return ref
 
 
 class EnforcementProjector(Projector):

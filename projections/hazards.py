@@ -21,7 +21,7 @@ import orjson
 from ledger.domain import accident_grade, grade_label
 from ledger.envelope import StoredEvent
 from ledger.store.sql import SQL, SQLTx
-from projections.base import Projector
+from projections.base import Projector, cite
 from projections.timekeys import FOREVER, utc_key
 from projections.units import DEFAULT_RULES, subtree_sql
 
@@ -69,10 +69,6 @@ _STATE_KEYS = (
     "reported_at",
     "last_progress_at",
 )
-
-
-def cite(position: int, hash_: str) -> dict[str, Any]:
-    return {"position": int(position), "hash": hash_}
 
 
 def policy_source(sources: list[dict[str, str]]) -> list[dict[str, Any]]:
