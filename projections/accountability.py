@@ -8,21 +8,20 @@ and members), the grade, the gaps (a role nobody held is itself a finding), and 
 hazard and enforcement read models — the inspections of the unit before it, the hazards
 open and overdue there at that moment, the report stages on time or late, the
 investigation, and earlier sanctions against the unit and everyone in the chain. Every
-link cites its events as ``{position, hash}``.
-
-The hazard and enforcement read models are imported lazily: a section whose module (or
-function) is not installed is left out and named in ``pending``.
+link cites its events as ``{position, hash}``. The sections read concurrently.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import asyncio
 from typing import Any
 
 from ledger.domain import accident_grade, grade_label
 from ledger.errors import LedgerError
 from ledger.store.sql import SQL
+from projections.base import cite
+from projections.enforcement import sanctions_before
+from projections.hazards import accident, accident_reports, hazards_at, inspections_before
 from projections.responsibility import responsibility
 
 __all__ = ["UnknownAccident", "UnknownHazard", "accountability", "hazard_accountability"]
@@ -55,18 +54,6 @@ class UnknownHazard(LedgerError):
     def __init__(self, hazard_id: str, position: int) -> None:
         self.hazard_id = hazard_id
         super().__init__(f"no hazard {hazard_id!r} is recorded as known at position {position}")
-
-
-def _cite(position: Any, hash_: str) -> dict[str, Any]:
-    return {"position": int(position), "hash": hash_}
-
-
-def _optional(module: str, function: str) -> Callable[..., Any] | None:
-    try:
-        found = getattr(importlib.import_module(module), function, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
 
 
 async def _head(db: SQL, position: int | None) -> int:
@@ -118,28 +105,19 @@ async def _sections(
     position: int,
     chain: dict[str, Any],
     people: list[dict[str, Any]],
-) -> tuple[dict[str, Any], list[str]]:
-    """Inspections before ``at``, hazards open there at ``at``, earlier sanctions."""
-    out: dict[str, Any] = {}
-    pending: list[str] = []
-    inspections_before = _optional("projections.hazards", "inspections_before")
-    if inspections_before is None:
-        pending.append("inspections")
-    else:
-        out["inspections"] = await inspections_before(db, unit_id, at, position, INSPECTIONS)
-    hazards_at = _optional("projections.hazards", "hazards_at")
-    if hazards_at is None:
-        pending.append("hazards")
-    else:
-        open_ = await hazards_at(db, [unit_id], at, position)
-        out["hazards"] = {"open": open_, "overdue": [h for h in open_ if h.get("overdue")]}
-    sanctions_before = _optional("projections.enforcement", "sanctions_before")
-    if sanctions_before is None:
-        pending.append("sanctions")
-    else:
-        targets = [unit_id] + [t["unit_id"] for t in chain["tiers"]] + [p["holder"] for p in people]
-        out["sanctions"] = await sanctions_before(db, list(dict.fromkeys(targets)), at, position)
-    return out, pending
+) -> dict[str, Any]:
+    """Inspections before ``at``, hazards open there at ``at``, earlier sanctions: read at once."""
+    targets = [unit_id] + [t["unit_id"] for t in chain["tiers"]] + [p["holder"] for p in people]
+    inspections, open_, sanctions = await asyncio.gather(
+        inspections_before(db, unit_id, at, position, INSPECTIONS),
+        hazards_at(db, [unit_id], at, position),
+        sanctions_before(db, list(dict.fromkeys(targets)), at, position),
+    )
+    return {
+        "inspections": inspections,
+        "hazards": {"open": open_, "overdue": [h for h in open_ if h.get("overdue")]},
+        "sanctions": sanctions,
+    }
 
 
 async def accountability(db: SQL, accident_id: str, position: int | None = None) -> dict[str, Any]:
@@ -147,7 +125,7 @@ async def accountability(db: SQL, accident_id: str, position: int | None = None)
     ``position`` (default: the head).
 
     ``{accident, at, position, grade, grade_label, tiers, responsible, gaps, findings,
-    inspections, hazards: {open, overdue}, reports, investigation, sanctions, pending}``:
+    inspections, hazards: {open, overdue}, reports, investigation, sanctions}``:
 
     - ``tiers``: the responsibility map of the unit (``responsibility``): the unit and each
       unit above it, each with every role holder and ``covered_by`` (a covering work group
@@ -159,7 +137,6 @@ async def accountability(db: SQL, accident_id: str, position: int | None = None)
     - ``reports``: the report stages, on time or late (the hazard read model);
       ``investigation``: its level and conclusion, each ``responsible`` holder marked
       ``in_chain`` when they held a role in the chain at the time;
-    - ``pending``: the sections whose read model is not installed.
 
     Raises ``UnknownAccident`` (code ``not-found``) for an accident not recorded by then."""
     position = await _head(db, position)
@@ -174,7 +151,7 @@ async def accountability(db: SQL, accident_id: str, position: int | None = None)
         raise UnknownAccident(accident_id, position)
     aid, unit_id, at, at_text, deaths, injuries, loss, description, illegal, pos, hash_ = rows[0]
     grade = accident_grade(int(deaths), int(injuries), float(loss))
-    cited = [_cite(pos, hash_)]
+    cited = [cite(pos, hash_)]
     chain = await responsibility(db, unit_id, (at, position))
     people = _people(chain)
     out: dict[str, Any] = {
@@ -203,34 +180,27 @@ async def accountability(db: SQL, accident_id: str, position: int | None = None)
         "gaps": chain["gaps"],
         "findings": _gap_findings(chain, cited),
     }
-    sections, pending = await _sections(db, unit_id, at, position, chain, people)
+    sections, reports, found = await asyncio.gather(
+        _sections(db, unit_id, at, position, chain, people),
+        accident_reports(db, accident_id, position),
+        accident(db, accident_id, position),
+    )
     out.update(sections)
-
-    accident_reports = _optional("projections.hazards", "accident_reports")
-    if accident_reports is None:
-        pending.append("reports")
-    else:
-        out["reports"] = await accident_reports(db, accident_id, position)
-    detail = _optional("projections.hazards", "accident")
-    if detail is None:
-        pending.append("investigation")
-    else:
-        found = await detail(db, accident_id, position)
-        investigation = dict((found or {}).get("investigation") or {})
-        if investigation:
-            in_chain = {p["holder"] for p in people}
-            investigation["responsible"] = [
-                {**r, "in_chain": r.get("holder") in in_chain} for r in investigation.get("responsible", [])
-            ]
-        out["investigation"] = investigation or None
-    out["pending"] = pending
+    out["reports"] = reports
+    investigation = dict((found or {}).get("investigation") or {})
+    if investigation:
+        in_chain = {p["holder"] for p in people}
+        investigation["responsible"] = [
+            {**r, "in_chain": r.get("holder") in in_chain} for r in investigation.get("responsible", [])
+        ]
+    out["investigation"] = investigation or None
     return out
 
 
 async def hazard_accountability(db: SQL, hazard_id: str, position: int | None = None) -> dict[str, Any]:
     """The same chain for a hazard, at the time it was reported (入库), as known at
     ``position`` (default: the head): ``{hazard, at, position, unit, tiers, responsible,
-    gaps, findings, inspections, hazards, sanctions, pending}``; ``hazards`` are the unit's
+    gaps, findings, inspections, hazards, sanctions}``; ``hazards`` are the unit's
     hazards open at that moment (this one included once its report is folded).
 
     Raises ``UnknownHazard`` (code ``not-found``)."""
@@ -244,7 +214,7 @@ async def hazard_accountability(db: SQL, hazard_id: str, position: int | None = 
     if not rows:
         raise UnknownHazard(hazard_id, position)
     hid, unit_id, at, at_text, severity, source, description, pos, hash_ = rows[0]
-    cited = [_cite(pos, hash_)]
+    cited = [cite(pos, hash_)]
     chain = await responsibility(db, unit_id, (at, position))
     people = _people(chain)
     out: dict[str, Any] = {
@@ -267,7 +237,5 @@ async def hazard_accountability(db: SQL, hazard_id: str, position: int | None = 
         "gaps": chain["gaps"],
         "findings": _gap_findings(chain, cited),
     }
-    sections, pending = await _sections(db, unit_id, at, position, chain, people)
-    out.update(sections)
-    out["pending"] = pending
+    out.update(await _sections(db, unit_id, at, position, chain, people))
     return out

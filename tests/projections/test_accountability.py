@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-import projections.accountability as accountability_module
 from projections.accountability import UnknownAccident, UnknownHazard, accountability, hazard_accountability
 from tests.projections.support import ledger_with, sample_events
 
@@ -47,7 +46,6 @@ async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
         assert chain["gaps"] == []
         assert chain["findings"] == []
         # what the other read models add: reports on time or late, the investigation, inspections
-        assert chain["pending"] == []
         assert [(r["stage"], r["on_time"]) for r in chain["reports"]] == [
             ("initial", True),
             ("written", False),
@@ -143,16 +141,6 @@ async def test_earlier_sanctions_against_the_unit_and_the_people_in_the_chain(db
         assert all(s["events"] for s in chain["sanctions"])
 
 
-async def test_sections_whose_read_model_is_missing_are_pending(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accountability_module, "_optional", lambda module, function: None)
-    async with ledger_with(db_url, sample_events()) as (store, _runner):
-        chain = await accountability(store.backend, "ACC-2019-0001")
-        assert chain["pending"] == ["inspections", "hazards", "sanctions", "reports", "investigation"]
-        assert not {"inspections", "hazards", "sanctions", "reports", "investigation"} & chain.keys()
-        assert chain["grade"] == "larger"
-        assert len(chain["responsible"]) == 8
-
-
 async def test_the_chain_behind_a_hazard(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         chain = await hazard_accountability(store.backend, "HZ-2019-0001")
@@ -162,6 +150,5 @@ async def test_the_chain_behind_a_hazard(db_url: str) -> None:
         assert ("enterprise", "territorial", "P-371302001-002") in _roles(chain)
         assert [i["inspection_id"] for i in chain["inspections"]] == ["INS-2019-0001"]
         assert "HZ-2019-0001" in [h["hazard_id"] for h in chain["hazards"]["open"]]
-        assert chain["pending"] == []
         with pytest.raises(UnknownHazard):
             await hazard_accountability(store.backend, "HZ-nowhere")
