@@ -63,7 +63,7 @@ class EnforcementProjector(Projector):
         # closure) follow the inserts of the same page, which is safe because an update
         # always concerns a row inserted by an earlier event (the domain refuses otherwise)
         inserts: dict[str, list[tuple[Any, ...]]] = {sql: [] for sql in _INSERTS.values()}
-        updates: list[tuple[str, tuple[Any, ...]]] = []
+        updates: dict[str, list[tuple[Any, ...]]] = {}
         for event in events:
             sql = _INSERTS.get(event.type)
             if sql is not None:
@@ -71,32 +71,32 @@ class EnforcementProjector(Projector):
                     continue
                 inserts[sql].append(_ROWS[event.type](event))
             elif event.type == "sanction.lifted":
-                updates.append(
+                updates.setdefault(_LIFT, []).append(
                     (
-                        "UPDATE sanctions SET lifted_at = ?, lift_reason = ?, lifted_position = ?, lifted_hash = ? "
-                        "WHERE sanction_id = ?",
-                        (
-                            utc_key(event.occurred_at),
-                            event.data["reason"],
-                            event.position,
-                            event.hash,
-                            event.data["sanction_id"],
-                        ),
+                        utc_key(event.occurred_at),
+                        event.data["reason"],
+                        event.position,
+                        event.hash,
+                        event.data["sanction_id"],
                     )
                 )
             elif event.type == "hazard.closed":
-                updates.append(
-                    (
-                        "UPDATE enforcement_major_hazards SET closed_at = ?, closed_position = ?, closed_hash = ? "
-                        "WHERE hazard_id = ?",
-                        (utc_key(event.occurred_at), event.position, event.hash, event.data["hazard_id"]),
-                    )
+                updates.setdefault(_CLOSE, []).append(
+                    (utc_key(event.occurred_at), event.position, event.hash, event.data["hazard_id"])
                 )
         for sql, rows in inserts.items():
             if rows:
                 await tx.executemany(sql, rows)
-        for sql, args in updates:
-            await tx.execute(sql, *args)
+        # each kind of update touches its own table and each row at most once per event: one
+        # executemany per kind keeps their order where it matters
+        for sql, rows in updates.items():
+            await tx.executemany(sql, rows)
+
+
+_LIFT = (
+    "UPDATE sanctions SET lifted_at = ?, lift_reason = ?, lifted_position = ?, lifted_hash = ? WHERE sanction_id = ?"
+)
+_CLOSE = "UPDATE enforcement_major_hazards SET closed_at = ?, closed_position = ?, closed_hash = ? WHERE hazard_id = ?"
 
 
 def _sanction(e: StoredEvent) -> tuple[Any, ...]:

@@ -136,7 +136,9 @@ class HazardsProjector(Projector):
             self._seen = events[-1].position
 
     async def _apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:
-        await self._load(tx, {e.data["hazard_id"] for e in events if e.type.startswith("hazard.")})
+        # hazards first reported in this page have no earlier state to load
+        fresh = {e.data["hazard_id"] for e in events if e.type == "hazard.reported"}
+        await self._load(tx, {e.data["hazard_id"] for e in events if e.type.startswith("hazard.")} - fresh)
         transitions: list[tuple[Any, ...]] = []
         inspections: list[tuple[Any, ...]] = []
         inspectors: list[tuple[Any, ...]] = []

@@ -38,18 +38,29 @@ class UnitsProjector(Projector):
     )
 
     async def apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:
-        # registrations are the bulk of a rebuild: gathered into two executemany calls
+        # registrations are the bulk of a rebuild: gathered into a few executemany calls,
+        # flushed before any change that may touch a row they add
         units: list[tuple[Any, ...]] = []
+        people: list[tuple[Any, ...]] = []
         for event in events:
             if event.type == "unit.registered":
                 units.append(_unit_row(event))
-                continue
-            if units:
-                await self._register_units(tx, units)
-                units = []
-            await self._apply_one(tx, event)
+            elif event.type == "person.registered":
+                d = event.data
+                people.append((d["person_id"], d["name"], d["title"], d["unit_id"], event.position))
+            else:
+                await self._flush(tx, units, people)
+                units, people = [], []
+                await self._apply_one(tx, event)
+        await self._flush(tx, units, people)
+
+    async def _flush(self, tx: SQLTx, units: list[tuple[Any, ...]], people: list[tuple[Any, ...]]) -> None:
         if units:
             await self._register_units(tx, units)
+        if people:
+            await tx.executemany(
+                "INSERT INTO people (person_id, name, title, unit_id, position) VALUES (?, ?, ?, ?, ?)", people
+            )
 
     async def _register_units(self, tx: SQLTx, rows: list[tuple[Any, ...]]) -> None:
         await tx.executemany(
@@ -57,10 +68,23 @@ class UnitsProjector(Projector):
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        # parents are registered before children in practice, but not necessarily: the
-        # closure of a batch is computed from the table after the insert
-        for row in rows:
-            await _rebuild_closure(tx, row[0])
+        # The closure of a batch in one statement: each new unit's chain is its parent's
+        # chain (from this batch, or from the table) plus itself. A parent registered only
+        # later leaves the chain short, exactly as a per-unit recursive query would.
+        parents = {row[0]: row[3] for row in rows}
+        chains = await _known_chains(tx, {p for p in parents.values() if p and p not in parents})
+
+        def chain(unit_id: str) -> list[tuple[str, int]]:
+            if unit_id not in chains:
+                parent = parents.get(unit_id)
+                above = chain(parent) if parent and (parent in parents or parent in chains) else []
+                chains[unit_id] = [(unit_id, 0), *((a, d + 1) for a, d in above)]
+            return chains[unit_id]
+
+        await tx.executemany(
+            "INSERT INTO unit_ancestors (unit_id, ancestor_id, depth) VALUES (?, ?, ?)",
+            [(unit_id, ancestor, depth) for unit_id in parents for ancestor, depth in chain(unit_id)],
+        )
 
     async def _apply_one(self, tx: SQLTx, event: StoredEvent) -> None:
         data = event.data
@@ -126,6 +150,22 @@ def _unit_row(event: StoredEvent) -> tuple[Any, ...]:
         d.get("risk_level"),
         event.position,
     )
+
+
+async def _known_chains(tx: SQLTx, unit_ids: set[str]) -> dict[str, list[tuple[str, int]]]:
+    """The ancestor chains of units already in the table (a unit not there: no chain)."""
+    chains: dict[str, list[tuple[str, int]]] = {}
+    ordered = sorted(unit_ids)
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i : i + 500]
+        rows = await tx.fetch(
+            "SELECT unit_id, ancestor_id, depth FROM unit_ancestors "
+            f"WHERE unit_id IN ({', '.join('?' * len(chunk))}) ORDER BY unit_id, depth",
+            *chunk,
+        )
+        for unit_id, ancestor, depth in rows:
+            chains.setdefault(unit_id, []).append((ancestor, int(depth)))
+    return chains
 
 
 async def _rebuild_closure(tx: SQLTx, unit_id: str) -> None:
