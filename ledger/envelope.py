@@ -70,6 +70,36 @@ class StoredEvent:
     hash: str
     data_bytes: bytes = field(default=b"", compare=False, repr=False)
 
+    @classmethod
+    def sealed(cls, proposed: Proposed, position: int, version: int, recorded_at: str, prev_hash: str) -> StoredEvent:
+        """``proposed`` as the log stores it at ``position``, its hash chained to ``prev_hash``."""
+        data = proposed.data_bytes or canonical_bytes(proposed.data)
+        canonical = event_canonical(
+            position,
+            proposed.stream,
+            version,
+            proposed.type,
+            proposed.occurred_at,
+            recorded_at,
+            proposed.actor,
+            data,
+            proposed.idempotency_key,
+        )
+        return cls(
+            position,
+            proposed.stream,
+            version,
+            proposed.type,
+            proposed.occurred_at,
+            recorded_at,
+            proposed.actor,
+            proposed.data,
+            proposed.idempotency_key,
+            prev_hash,
+            chain_hash(prev_hash, canonical),
+            data,
+        )
+
     def canonical(self) -> bytes:
         """The bytes the hash covers (README, "Verifying the chain")."""
         return event_canonical(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ import asyncpg
 import orjson
 
 from ops.bench import Result, peer_rate, peer_recorder
+from ops.local_service import free_port, wait_for_service
 from ops.progress import progress_bar
 
 __all__ = ["bench_http"]
@@ -65,9 +65,7 @@ async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_LOG_FORMAT": "json"}
     await _cli(env, "import", str(SEED_FILE))
     token = (await _cli(env, "token", "create", "--role", "admin", "--name", "bench")).strip().splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -83,14 +81,7 @@ async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+        await wait_for_service(f"{base}/healthz")
         yield base, token
     finally:
         process.terminate()

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 import structlog
 
-from ledger.canonical import GENESIS_HASH, chain_hash
+from ledger.canonical import GENESIS_HASH
 from ledger.decider import AcceptAll, Decider, Decision
-from ledger.envelope import Proposed, StoredEvent, event_canonical, verify_link
+from ledger.envelope import Proposed, StoredEvent, verify_link
 from ledger.errors import (
     ConcurrencyConflict,
     DomainRefused,
@@ -299,31 +299,7 @@ class EventStore:
         except DomainRefused as refused:
             raise refused.at_index(index) from None
         version = current + 1
-        canonical = event_canonical(
-            position,
-            proposed.stream,
-            version,
-            proposed.type,
-            proposed.occurred_at,
-            group.recorded_at,
-            proposed.actor,
-            proposed.data_bytes,
-            proposed.idempotency_key,
-        )
-        stored = StoredEvent(
-            position,
-            proposed.stream,
-            version,
-            proposed.type,
-            proposed.occurred_at,
-            group.recorded_at,
-            proposed.actor,
-            proposed.data,
-            proposed.idempotency_key,
-            group.prev_hash,
-            chain_hash(group.prev_hash, canonical),
-            proposed.data_bytes,
-        )
+        stored = StoredEvent.sealed(proposed, position, version, group.recorded_at, group.prev_hash)
         row = StoredRow(stored, proposed.request_hash())
         group.rows.append(row)
         if proposed.idempotency_key:

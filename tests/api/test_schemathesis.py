@@ -3,30 +3,23 @@ no generated request may get a 5xx."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from api.openapi import openapi_document
+from ops.local_service import free_port, wait_for_service
 
 ROOT = Path(__file__).resolve().parents[2]
 schema = schemathesis.openapi.from_dict(openapi_document())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -49,7 +42,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     }
     _cli(env, "import", str(ROOT / "ops" / "samples" / "linyi-2019q4.jsonl"))
     token = _cli(env, "token", "create", "--role", "admin", "--name", "schemathesis").strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "ops.cli", "serve", "--port", str(port)],
         env=env,
@@ -58,14 +51,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the service did not start")
+        asyncio.run(wait_for_service(f"{base}/healthz"))
         yield base, token
     finally:
         server.terminate()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,14 +15,9 @@ import orjson
 
 from ledger.decider import AcceptAll
 from ops.bootstrap import open_ledger
+from ops.local_service import free_port, wait_for_service
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _hazard(i: int) -> bytes:
@@ -56,7 +50,7 @@ async def test_sigterm_mid_burst_loses_no_acknowledged_event(db_url: str, tmp_pa
         )
         assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ops.cli", "serve", "--port", str(port), env=env, stderr=asyncio.subprocess.DEVNULL
     )
@@ -64,13 +58,7 @@ async def test_sigterm_mid_burst_loses_no_acknowledged_event(db_url: str, tmp_pa
     acknowledged: list[int] = []
     try:
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+            await wait_for_service(f"{base}/healthz")
 
             async def post(i: int) -> None:
                 try:
@@ -103,7 +91,7 @@ async def test_sigterm_mid_burst_loses_no_acknowledged_event(db_url: str, tmp_pa
 async def test_first_start_on_an_empty_sqlite_file_migrates_it(tmp_path: Path) -> None:
     env = {**os.environ, "LEDGER_SIGNING_KEY": str(tmp_path / "key.pem"), "LEDGER_LOG_FORMAT": "json"}
     env.pop("LEDGER_DATABASE_URL", None)  # the embedded default: ./ledger.db in the working directory
-    port = _free_port()
+    port = free_port()
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -116,17 +104,9 @@ async def test_first_start_on_an_empty_sqlite_file_migrates_it(tmp_path: Path) -
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
-                        if response.status == 200:
-                            assert (await response.json())["head"] == 0
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the service never became ready")
+        await wait_for_service(f"http://127.0.0.1:{port}/readyz")
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/readyz") as response:
+            assert (await response.json())["head"] == 0
         assert (tmp_path / "ledger.db").exists()
         assert (tmp_path / "key.pem").exists()
     finally:

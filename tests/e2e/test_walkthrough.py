@@ -4,17 +4,17 @@ answer — so the README cannot rot."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+
+from ops.local_service import free_port, wait_for_service
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "@@walkthrough-block-{}@@"
@@ -35,12 +35,6 @@ def _walkthrough_blocks() -> list[tuple[str, str]]:
 
 def _quoted(excerpt: str) -> list[str]:
     return [q for q in re.findall(r'"([^"]*)"', excerpt) if q and "…" not in q]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +60,7 @@ def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dic
     ledger("demo", "--if-empty")
     ledger("project", "--once")
     token = ledger("token", "create", "--role", "investigator", "--name", "walkthrough").strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "ops.cli", "serve", "--port", str(port)],
         env=env,
@@ -76,15 +70,7 @@ def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dic
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the service did not become ready")
+        asyncio.run(wait_for_service(f"{base}/readyz", timeout=300))
         yield {**env, "LEDGER": base, "TOKEN": token}, work
     finally:
         server.terminate()
