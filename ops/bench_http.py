@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import tempfile
 import sys
 import time
 import uuid
@@ -62,7 +63,13 @@ async def _cli(env: dict[str, str], *args: str) -> str:
 @asynccontextmanager
 async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
     """A `ledger serve` process on a seeded ledger, and an admin token."""
-    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_LOG_FORMAT": "json"}
+    keys = tempfile.mkdtemp(prefix="ledger-bench-")  # a throwaway signing key, not the operator's
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_LOG_FORMAT": "json",
+        "LEDGER_SIGNING_KEY": os.path.join(keys, "signing.key"),
+    }
     await _cli(env, "import", str(SEED_FILE))
     token = (await _cli(env, "token", "create", "--role", "admin", "--name", "bench")).strip().splitlines()[-1]
     port = free_port()
