@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import tempfile
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
