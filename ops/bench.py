@@ -71,7 +71,7 @@ def _event(i: int) -> Proposed:
 
 async def _ours(store: EventStore, events: int, writers: int, batch: int, label: str) -> float:
     counter = iter(range(10**9))
-    per_writer = events // (writers * batch)
+    per_writer = max(1, events // (writers * batch))
     with progress_bar(f"ours   {label}", per_writer * writers * batch) as bar:
 
         async def write() -> None:
@@ -113,7 +113,7 @@ def peer_recorder(kind: str, target: str, threads: int) -> Any:
 def peer_rate(recorder: Any, events: int, threads: int, batch: int, label: str) -> float:
     from eventsourcing.persistence import StoredEvent
 
-    per_thread = events // (threads * batch)
+    per_thread = max(1, events // (threads * batch))
     body = orjson.dumps(_body(0))
     with progress_bar(f"peer   {label}", per_thread * threads * batch) as bar:
 

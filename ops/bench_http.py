@@ -97,7 +97,7 @@ async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
 
 async def _post_load(base: str, token: str, events: int, clients: int, batch: int, label: str) -> Result:
     run = uuid.uuid4().hex[:6]
-    per_client = events // (clients * batch)
+    per_client = max(2, events // (clients * batch))  # at least two samples for the quantiles
     latencies: list[float] = []
     counter = iter(range(10**9))
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
