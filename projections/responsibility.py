@@ -22,6 +22,7 @@ This projector also keeps the accidents and hazards the accountability chains st
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -476,20 +477,23 @@ async def responsibility(db: SQL, unit_id: str, asof: AsOf | tuple[str, int]) ->
     group in the chain without a leader. Raises ``UnknownUnit`` for a unit not registered as
     known at the position."""
     at, position = _resolve(asof)
-    unit = await _unit(db, unit_id, position)
-    chain = await ancestors(db, unit_id)
-    info = await _units(db, [u["unit_id"] for u in chain], position)
+    # three rounds of independent reads, each round's queries at once (latency, not work)
+    unit, chain = await asyncio.gather(_unit(db, unit_id, position), ancestors(db, unit_id))
+    chain_ids = [u["unit_id"] for u in chain]
+    info, holdings = await asyncio.gather(_units(db, chain_ids, position), holders_of(db, chain_ids, at, position))
     chain = [u for u in chain if u["unit_id"] in info]
-    holdings = await holders_of(db, [u["unit_id"] for u in chain], at, position)
+    holdings = [h for h in holdings if h["target"] in info]
     by_target: dict[str, list[dict[str, Any]]] = {}
     for h in holdings:
         by_target.setdefault(h["target"], []).append(h)
 
     covering_units = [h["holder"] for h in holdings if h["role"] == "covers" and h["holder_kind"] == "unit"]
     members: dict[str, list[dict[str, Any]]] = {}
-    for h in await holders_of(db, covering_units, at, position):
+    group_holdings, group_info = await asyncio.gather(
+        holders_of(db, covering_units, at, position), _units(db, covering_units, position)
+    )
+    for h in group_holdings:
         members.setdefault(h["target"], []).append(h)
-    group_info = await _units(db, covering_units, position)
 
     tiers = []
     gaps: list[dict[str, Any]] = []
