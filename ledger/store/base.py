@@ -59,11 +59,10 @@ class StoredRow:
 class WriteTx(Protocol):
     """One write transaction, holding the ledger's write lock until it ends."""
 
-    async def head(self) -> Head: ...
+    async def head_and_versions(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
+        """The log's head and the current version of each of ``streams``, in one request."""
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]: ...
-
-    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]: ...
 
     async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]: ...
 
@@ -213,10 +212,11 @@ class EventStore:
         decision: Decision | None = None
         try:
             async with self.backend.write_transaction() as tx:
-                head = await tx.head()
+                streams = sorted({e.stream for r in requests for e in r.events})
+                head, versions = await tx.head_and_versions(streams)
                 await self._replay_foreign(tx, head)
                 decision = self.decider.begin()
-                group = await self._open_group(tx, head, requests, decision)
+                group = await self._open_group(tx, head, versions, requests, decision)
                 outcomes = [self._decide_request(group, request) for request in requests]
                 if group.rows:
                     await tx.insert(group.rows)
@@ -249,8 +249,9 @@ class EventStore:
             for event in events:
                 self.decider.replay(event)
 
-    async def _open_group(self, tx: WriteTx, head: Head, requests: list[_Request], decision: Decision) -> _Group:
-        streams = {e.stream for r in requests for e in r.events}
+    async def _open_group(
+        self, tx: WriteTx, head: Head, versions: dict[str, int], requests: list[_Request], decision: Decision
+    ) -> _Group:
         keys = {e.idempotency_key for r in requests for e in r.events if e.idempotency_key}
         now = format_recorded(utc_now())
         return _Group(
@@ -258,7 +259,7 @@ class EventStore:
             # transaction time never decreases along positions, even if the clock steps back
             recorded_at=max(now, head.recorded_at),
             decision=decision,
-            versions=await tx.stream_versions(sorted(streams)),
+            versions=versions,
             existing=await tx.find_keys(sorted(keys)) if keys else {},
             position=head.position,
             prev_hash=head.hash,

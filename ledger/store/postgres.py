@@ -36,12 +36,16 @@ CHANNEL = "ledger_events"
 SERVICE_ROLE = "ledger_app"
 
 
+_HEAD_AND_VERSIONS = (
+    "(SELECT 0, position, hash, recorded_at, NULL::text, NULL::integer FROM events ORDER BY position DESC LIMIT 1) "
+    "UNION ALL "
+    "(SELECT 1, NULL, NULL, NULL, stream, MAX(version) FROM events WHERE stream = ANY($1::text[]) GROUP BY stream)"
+)
+
+
 class _PostgresTx:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
-
-    async def head(self) -> Head:
-        return await _head(self._conn)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         rows = await self._conn.fetch(
@@ -51,12 +55,10 @@ class _PostgresTx:
         )
         return [event_from_record(r) for r in rows]
 
-    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
-        rows = await self._conn.fetch(
-            "SELECT stream, MAX(version) FROM events WHERE stream = ANY($1::text[]) GROUP BY stream",
-            list(streams),
-        )
-        return {r[0]: r[1] for r in rows}
+    async def head_and_versions(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
+        rows = await self._conn.fetch(_HEAD_AND_VERSIONS, list(streams))
+        head = next((Head(r[1], r[2], r[3]) for r in rows if r[0] == 0), Head())
+        return head, {r[4]: r[5] for r in rows if r[0] == 1}
 
     async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]:
         rows = await self._conn.fetch(
@@ -108,10 +110,25 @@ async def _use_service_role(conn: asyncpg.Connection) -> None:
         await conn.execute(f"SET ROLE {SERVICE_ROLE}")
 
 
+_BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"
+
+
+async def _rollback(conn: asyncpg.Connection) -> None:
+    """Undo a write; a connection that cannot even do that is closed, never reused."""
+    try:
+        await asyncio.shield(conn.execute("ROLLBACK"))
+    except BaseException:
+        conn.terminate()
+        raise
+
+
 async def _keep_session(conn: asyncpg.Connection) -> None:
-    """What a connection needs between uses: nothing. asyncpg's default reset (RESET ALL …)
-    would cost a round trip per query and drop the service role set by ``SET ROLE``; our
-    connections hold no session state (locks are transaction-scoped, no cursors, no LISTEN)."""
+    """What a connection needs between uses: no open transaction, and nothing else. asyncpg's
+    default reset (RESET ALL …) would cost a round trip per query and drop the service role
+    set by ``SET ROLE``; our connections hold no other session state (locks are
+    transaction-scoped, no cursors, no LISTEN)."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 class PostgresBackend(Backend):
@@ -153,12 +170,17 @@ class PostgresBackend(Backend):
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_PostgresTx]:
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                # The NOTIFY is delivered at COMMIT (never on rollback), so it can ride on the
-                # lock's round trip. The head must NOT be read in this same statement: its
-                # snapshot would predate the lock wait and could miss the previous writer.
-                await conn.execute("SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", WRITE_LOCK, CHANNEL)
-                yield _PostgresTx(conn)
+            async with self.pool.acquire() as conn:
+                # BEGIN, the lock and the NOTIFY in one round trip (the NOTIFY is delivered at
+                # COMMIT, never on rollback). The head is NOT read in this same request: its
+                # snapshot could predate the lock wait and miss the previous writer.
+                await conn.execute(_BEGIN_WRITE)
+                try:
+                    yield _PostgresTx(conn)
+                except BaseException:
+                    await _rollback(conn)
+                    raise
+                await conn.execute("COMMIT")
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()

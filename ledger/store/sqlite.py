@@ -41,25 +41,14 @@ class _SQLiteTx:
     def __init__(self, backend: SQLiteBackend) -> None:
         self._b = backend
 
-    async def head(self) -> Head:
-        return await self._b._write(_head)
-
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT 5000"
         rows = await self._b._write(lambda c: c.execute(sql, (after, until)).fetchall())
         return [event_from_record(r) for r in rows]
 
-    async def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
-        def run(conn: sqlite3.Connection) -> dict[str, int]:
-            versions: dict[str, int] = {}
-            for i in range(0, len(streams), 500):
-                chunk = streams[i : i + 500]
-                sql = (
-                    "SELECT stream, MAX(version) FROM events WHERE stream IN "
-                    f"({', '.join('?' * len(chunk))}) GROUP BY stream"
-                )
-                versions.update(conn.execute(sql, chunk).fetchall())
-            return versions
+    async def head_and_versions(self, streams: Sequence[str]) -> tuple[Head, dict[str, int]]:
+        def run(conn: sqlite3.Connection) -> tuple[Head, dict[str, int]]:
+            return _head(conn), _versions(conn, streams)
 
         return await self._b._write(run)
 
@@ -95,6 +84,15 @@ class _SQLiteSQLTx:
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return await self._b._write(lambda c: c.execute(sql, args).fetchall())
+
+
+def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int]:
+    versions: dict[str, int] = {}
+    for i in range(0, len(streams), 500):
+        chunk = streams[i : i + 500]
+        sql = f"SELECT stream, MAX(version) FROM events WHERE stream IN ({', '.join('?' * len(chunk))}) GROUP BY stream"
+        versions.update(conn.execute(sql, chunk).fetchall())
+    return versions
 
 
 def _head(conn: sqlite3.Connection) -> Head:
