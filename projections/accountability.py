@@ -98,6 +98,21 @@ def _gap_findings(chain: dict[str, Any], rests_on: list[dict[str, Any]]) -> list
     ]
 
 
+def _chain_part(
+    chain: dict[str, Any], people: list[dict[str, Any]], at: str, position: int, cited: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What an accident's and a hazard's chains share: the moment, the tiers, who, the gaps."""
+    return {
+        "at": at,
+        "position": position,
+        "unit": chain["unit"],
+        "tiers": chain["tiers"],
+        "responsible": people,
+        "gaps": chain["gaps"],
+        "findings": _gap_findings(chain, cited),
+    }
+
+
 async def _sections(
     db: SQL,
     unit_id: str,
@@ -170,15 +185,9 @@ async def accountability(db: SQL, accident_id: str, position: int | None = None)
             "grade_label": grade_label(grade),
             "events": cited,
         },
-        "at": at,
-        "position": position,
         "grade": grade,
         "grade_label": grade_label(grade),
-        "unit": chain["unit"],
-        "tiers": chain["tiers"],
-        "responsible": people,
-        "gaps": chain["gaps"],
-        "findings": _gap_findings(chain, cited),
+        **_chain_part(chain, people, at, position, cited),
     }
     sections, reports, found = await asyncio.gather(
         _sections(db, unit_id, at, position, chain, people),
@@ -229,13 +238,7 @@ async def hazard_accountability(db: SQL, hazard_id: str, position: int | None = 
             "description": description,
             "events": cited,
         },
-        "at": at,
-        "position": position,
-        "unit": chain["unit"],
-        "tiers": chain["tiers"],
-        "responsible": people,
-        "gaps": chain["gaps"],
-        "findings": _gap_findings(chain, cited),
+        **_chain_part(chain, people, at, position, cited),
     }
     out.update(await _sections(db, unit_id, at, position, chain, people))
     return out
