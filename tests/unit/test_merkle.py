@@ -24,13 +24,13 @@ from ledger.merkle import (
     verify_inclusion,
 )
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc6962"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962"
 
 
 def _load(name: str) -> Any:
     path = VECTORS / name
     if not path.is_file():  # never skip: a missing vector file must fail the suite
-        pytest.fail(f"RFC 6962 test vectors not found at {path} (the checkout needs shared/ beside it)")
+        pytest.fail(f"RFC 6962 test vectors not found at {path} (they belong to the repository: tests/vectors/rfc6962)")
     return json.loads(path.read_text())
 
 
