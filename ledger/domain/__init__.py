@@ -13,7 +13,16 @@ from ledger.domain.base import Entity
 from ledger.domain.decider import Domain, DomainDecision
 from ledger.domain.enforcement import IllegalSite, Report, Sanction
 from ledger.domain.hazards import HAZARD_STATES, Hazard, Inspection
-from ledger.domain.policy import DEFAULT_RULES, Policy
+from ledger.domain.policy import (
+    BASELINE_RULES,
+    DEFAULT_RULES,
+    LOCAL_KEYS,
+    RULE_KEYS,
+    AdoptedRules,
+    Policy,
+    RuleSet,
+    resolve_rules,
+)
 from ledger.domain.rebuild import rebuild
 from ledger.domain.rules import RULES
 from ledger.domain.schema import POLICY_RULES, SCHEMAS, json_schema
@@ -21,14 +30,18 @@ from ledger.domain.units import Person, Unit
 from ledger.domain.validate import validate
 
 __all__ = [
+    "BASELINE_RULES",
     "DEFAULT_RULES",
     "GRADES",
     "GRADE_LABELS",
     "HAZARD_STATES",
+    "LOCAL_KEYS",
     "POLICY_RULES",
     "RULES",
+    "RULE_KEYS",
     "SCHEMAS",
     "Accident",
+    "AdoptedRules",
     "Assignment",
     "Domain",
     "DomainDecision",
@@ -39,11 +52,13 @@ __all__ = [
     "Person",
     "Policy",
     "Report",
+    "RuleSet",
     "Sanction",
     "Unit",
     "accident_grade",
     "grade_label",
     "json_schema",
     "rebuild",
+    "resolve_rules",
     "validate",
 ]

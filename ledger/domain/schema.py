@@ -100,6 +100,17 @@ POLICY_RULES: Final[dict[str, FieldSpec]] = _all_optional(
         "veto_grades": array(enum(("general", "larger", "major", "especially_major")), unique=True),
         "repeat_penalties": obj(_all_optional({"in_180_days": _POSITIVE, "in_365_days": _POSITIVE})),
         "investigation_report_days": _POSITIVE,
+        "escalation_minutes": _POSITIVE,
+        "exam_failure_removal": BOOLEAN,
+        "cycle_580": obj(
+            _all_optional({"collect_day": integer(1, 31), "consult_day": integer(1, 31), "listing_day": integer(1, 31)})
+        ),
+        "fatal_accident_sanctions": obj(
+            {
+                "within_days": req(_POSITIVE),
+                "kinds": opt(array(enum(enums.UNIT_SANCTION_KINDS), min_items=1, unique=True)),
+            }
+        ),
     }
 )
 
