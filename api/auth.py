@@ -1,4 +1,5 @@
-"""Bearer-token authentication and the role rules of SPEC §8."""
+"""Authentication (a bearer token, or the dashboard's session cookie) and the role rules of
+SPEC §8. Both yield the same ``Principal``, so one set of scope rules serves both."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from api.accounts import user_principal
 from api.problems import Problem
+from api.sessions import COOKIE, same_origin, session_user
 from api.tokens import Principal, TokenError, authenticate
 
 __all__ = ["PRINCIPAL", "PUBLIC_PATHS", "authenticated", "principal", "require"]
@@ -23,6 +26,9 @@ async def authenticated(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     from api.app import STORE
 
+    if "Authorization" not in request.headers and COOKIE in request.cookies:
+        request[PRINCIPAL] = await _from_session(request)
+        return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -32,6 +38,16 @@ async def authenticated(request: web.Request, handler: Handler) -> web.StreamRes
     except TokenError as error:
         raise Problem(401, "unauthorized", "Unauthorized", str(error)) from None
     return await handler(request)
+
+
+async def _from_session(request: web.Request) -> Principal:
+    """The signed-in account; a change made with the cookie must come from the ledger's own page."""
+    user = await session_user(request, request.cookies[COOKIE])
+    if user is None:
+        raise Problem(401, "unauthorized", "Unauthorized", "登录已过期或已退出，请重新登录")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
+        raise Problem(403, "cross-origin", "Cross-origin request", "带登录凭据的修改请求只能来自本系统的页面")
+    return user_principal(user)
 
 
 def principal(request: web.Request) -> Principal:

@@ -177,6 +177,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "report.submitted": "报告报送",
         "policy.adopted": "政策（制度）施行",
     },
+    "account_role": {"recorder": "录入员", "viewer": "查阅员", "investigator": "调查员", "admin": "管理员"},
     "overdue_kind": {
         "hazard": "隐患整改逾期",
         "hazard_verification": "隐患验收逾期",

@@ -261,6 +261,11 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("token_id")
     token.set_defaults(run=cmd_token)
 
+    from ops.users import add_user_parser, cmd_user
+
+    add_user_parser(sub)
+    sub.choices["user"].set_defaults(run=cmd_user)
+
     project = sub.add_parser("project", help="run the projections on their own (the service runs them too)")
     project.add_argument("--once", action="store_true", help="catch up and stop instead of following the log")
     project.set_defaults(run=cmd_project)

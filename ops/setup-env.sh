@@ -28,3 +28,19 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+
+# The dashboard's chart library (Apache ECharts), pinned with its integrity hash in
+# api/web/package-lock.json and served by the ledger itself: no CDN at run time.
+web_stamp=api/web/node_modules/.installed-$(sha256sum api/web/package-lock.json | cut -c1-16)
+if [ ! -f "$web_stamp" ]; then
+    command -v npm >/dev/null 2>&1 || {
+        echo "setup: npm is required to install the dashboard's chart library (apt-get install npm)" >&2
+        exit 1
+    }
+    echo "setup: installing the dashboard's chart library (npm ci in api/web)" >&2
+    (cd api/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) || {
+        echo "setup: npm ci failed: the dashboard cannot be served without echarts (api/web/package-lock.json)" >&2
+        exit 1
+    }
+    touch "$web_stamp"
+fi

@@ -1,0 +1,146 @@
+"""Signed-in sessions of the dashboard: a cookie after a user name and password (SPEC §8).
+
+The cookie holds a random secret (only its SHA-256 is stored), is ``HttpOnly`` (no script
+reads it), ``SameSite=Strict`` (no other site's page sends it), ``Secure`` when the page
+came over https, and ends after ``SESSION_HOURS`` or at sign-out. A request that changes
+anything with the cookie must also come from a page of the ledger itself: its ``Origin``
+must name this host (CSRF; ``SameSite`` alone leaves old browsers and sibling subdomains).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import structlog
+from aiohttp import web
+
+from api.accounts import SignInRefused, User, sign_in
+from api.problems import Problem
+from ledger.store import Backend
+from ledger.timeutil import format_recorded, utc_now
+
+__all__ = ["COOKIE", "SESSION_HOURS", "post_sign_in", "post_sign_out", "same_origin", "session_user"]
+
+log = structlog.get_logger("ledger.sessions")
+
+COOKIE = "ledger_session"
+SESSION_HOURS = 8
+#: how long a checked session is trusted without asking the database again (sign-out in
+#: this process is immediate; a disabled account or new password elsewhere within this)
+CACHE_SECONDS = 5.0
+_checked: dict[str, tuple[float, User | None]] = {}
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same_origin(request: web.Request) -> bool:
+    """Did the browser say this request comes from a page of this very host?"""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc == request.host
+
+
+def _db(request: web.Request) -> Backend:
+    from api.app import STORE
+
+    return request.app[STORE].backend
+
+
+async def session_user(request: web.Request, secret: str) -> User | None:
+    """The account signed in with this cookie, or None (unknown, expired, disabled)."""
+    key = _hash(secret)
+    cached = _checked.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    rows = await _db(request).fetch(
+        "SELECT u.login, u.name, u.role, u.scope FROM user_sessions s JOIN users u ON u.login = s.login "
+        "WHERE s.session_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
+        key,
+        format_recorded(utc_now()),
+    )
+    user = User(*rows[0]) if rows else None
+    if len(_checked) > 10_000:
+        _checked.clear()
+    _checked[key] = (now, user)
+    return user
+
+
+async def _credentials(request: web.Request) -> tuple[str, str]:
+    try:
+        body = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        body = None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("login"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        raise Problem(400, "malformed", "Malformed request", '请求应为 JSON：{"login": "…", "password": "…"}')
+    return body["login"].strip(), body["password"]
+
+
+async def post_sign_in(request: web.Request) -> web.Response:
+    """``POST /auth/sign-in`` with ``{"login", "password"}``: a session cookie, or 401/429."""
+    if "Origin" in request.headers and not same_origin(request):
+        raise Problem(403, "cross-origin", "Cross-origin request", "只能从本系统的页面登录")
+    login, password = await _credentials(request)
+    db = _db(request)
+    try:
+        user = await sign_in(db, login, password)
+    except SignInRefused as refused:
+        if refused.retry_after is not None:
+            raise Problem(429, "locked", "Locked", refused.detail, retry_after=refused.retry_after) from None
+        raise Problem(401, "sign-in-failed", "Sign-in failed", refused.detail) from None
+    secret = secrets.token_urlsafe(32)
+    now = utc_now()
+    expires = now + timedelta(hours=SESSION_HOURS)
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM user_sessions WHERE expires_at <= ?", format_recorded(now))
+        await tx.execute(
+            "INSERT INTO user_sessions (session_hash, login, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            _hash(secret),
+            user.login,
+            format_recorded(now),
+            format_recorded(expires),
+        )
+    body: dict[str, Any] = {"login": user.login, "name": user.name, "role": user.role, "scope": user.scope}
+    response = web.Response(body=orjson.dumps(body), content_type="application/json")
+    secure = request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=SESSION_HOURS * 3600,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+    )
+    return response
+
+
+async def post_sign_out(request: web.Request) -> web.Response:
+    """``POST /auth/sign-out``: the session ends here and in the database."""
+    if not same_origin(request):
+        raise Problem(403, "cross-origin", "Cross-origin request", "只能从本系统的页面退出登录")
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        key = _hash(secret)
+        _checked.pop(key, None)
+        async with _db(request).transaction() as tx:
+            found = await tx.fetch("SELECT login FROM user_sessions WHERE session_hash = ?", key)
+            await tx.execute("DELETE FROM user_sessions WHERE session_hash = ?", key)
+        if found:
+            log.info("signed out", login=found[0][0])
+    response = web.Response(status=204)
+    response.del_cookie(COOKIE, path="/")
+    return response
