@@ -18,10 +18,19 @@ from api.app import STORE
 from api.auth import principal, require
 from api.problems import Problem
 from api.scope import readable
+from api.sessions import COOKIE, session_user
 from ledger.labels import LABELS, label
 from ledger.store import Backend
 from projections.asof import AsOf, as_of
-from projections.dashboard import children, hazards_in_period, names, path_down, risk_distribution, unit_card
+from projections.dashboard import (
+    children,
+    hazards_in_period,
+    names,
+    path_down,
+    risk_distribution,
+    root_unit,
+    unit_card,
+)
 from projections.overdue import overdue
 from projections.timekeys import utc_key
 
@@ -29,8 +38,8 @@ __all__ = [
     "get_hazard_ledger",
     "get_hazard_ledger_xlsx",
     "get_labels",
-    "get_me",
     "get_overdue_summary",
+    "get_session",
     "get_unit_children",
 ]
 
@@ -82,17 +91,25 @@ async def get_labels(request: web.Request) -> web.Response:
     return _json(LABELS)
 
 
-async def get_me(request: web.Request) -> web.Response:
-    """``GET /v1/me``: who is asking, with their jurisdiction's name."""
-    who = principal(request)
-    scope = await unit_card(_db(request), who.scope) if who.scope else None
+async def get_session(request: web.Request) -> web.Response:
+    """``GET /auth/session``: who is signed in with this browser's cookie (200 either way, so
+    the page asks without an error), with their jurisdiction's name."""
+    secret = request.cookies.get(COOKIE)
+    user = await session_user(request, secret) if secret else None
+    if user is None:
+        return _json({"signed_in": False})
+    db = _db(request)
+    scope = await unit_card(db, user.scope) if user.scope else None
     return _json(
         {
-            "login": who.token_id.removeprefix("user:") if who.token_id.startswith("user:") else None,
-            "name": who.name,
-            "role": who.role,
-            "role_label": label("account_role", who.role),
+            "signed_in": True,
+            "login": user.login,
+            "name": user.name,
+            "role": user.role,
+            "role_label": label("account_role", user.role),
             "scope": scope,
+            "home": scope or await root_unit(db),  # where the drill-down starts
+            "position": (await db.head()).position,  # the log's head: where the live tail starts
         }
     )
 

@@ -23,6 +23,7 @@ __all__ = [
     "names",
     "path_down",
     "risk_distribution",
+    "root_unit",
     "unit_card",
 ]
 
@@ -37,6 +38,14 @@ async def unit_card(db: SQL, unit_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     return dict(zip(("unit_id", "name", "kind", "parent_id", "risk_level"), rows[0], strict=True))
+
+
+async def root_unit(db: SQL) -> dict[str, Any] | None:
+    """The top of the territorial tree (where an unscoped account's drill-down starts)."""
+    rows = await db.fetch(
+        f"SELECT unit_id FROM units WHERE parent_id IS NULL AND kind IN ({_KINDS_SQL}) ORDER BY unit_id LIMIT 1"
+    )
+    return await unit_card(db, rows[0][0]) if rows else None
 
 
 async def path_down(db: SQL, unit_id: str, top: str | None) -> list[dict[str, Any]]:
