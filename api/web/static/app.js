@@ -44,6 +44,7 @@ async function show() {
   for (const link of $("nav").querySelectorAll("a")) link.classList.toggle("active", link.dataset.view === name);
   const main = $("main");
   main.dataset.view = name;
+  delete main.dataset.ready;
   fill(main, h("p", { class: "loading" }, "加载中…"));
   try {
     const module = await import(`./views/${name}.js`);
