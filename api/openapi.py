@@ -64,6 +64,43 @@ KNOWN_AT = _param(
 SCOPE = _param("scope", description="a unit id: its subtree")
 
 
+def _dashboard_paths() -> dict[str, Any]:
+    """The reads only the dashboard needs (api/dashboard.py)."""
+    period = (_param("from", format="date-time"), _param("to", format="date-time"))
+    ledger = (SCOPE, _param("state"), _param("severity"), *period, KNOWN_AT)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return {
+        "/v1/labels": {"get": _get("The Chinese label of every code (ledger/labels.py)")},
+        "/v1/units/{unit_id}/children": {
+            "get": _get(
+                "The drill-down: a unit, the path down to it, its enterprises by risk colour, its children's figures",
+                _param("unit_id", "path"),
+                _param("to", format="date-time"),
+                AT,
+                KNOWN_AT,
+            )
+        },
+        "/v1/overdue/summary": {"get": _get("How many items of each kind are overdue at `at`", SCOPE, AT, KNOWN_AT)},
+        "/v1/hazards/ledger": {
+            "get": _get(
+                "The hazard ledger for a period (reported in [from, to), in its state at `to`), with names",
+                *ledger,
+                _param("limit", type="integer", minimum=0, maximum=1000),
+                _param("after"),
+            )
+        },
+        "/v1/hazards/ledger.xlsx": {
+            "get": {
+                **_get("Every row of the hazard ledger for a filter, as XLSX", *ledger),
+                "responses": {
+                    "200": {"description": "the workbook", "content": {xlsx: {}}},
+                    **{code: PROBLEM for code in ("400", "401", "403", "413")},
+                },
+            }
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     events = {"oneOf": [{"$ref": f"#/components/schemas/{t}"} for t in EVENT_TYPES]}
@@ -197,6 +234,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **_dashboard_paths(),
             "/healthz": {"get": _get("Liveness", public=True)},
             "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
             "/metrics": {"get": _get("Prometheus metrics", public=True)},

@@ -35,7 +35,6 @@ export async function render(main, params, { me, navigate }) {
   const at = period.to ? { at: period.to } : {};
   const drill = get(`/v1/units/${encodeURIComponent(unitId)}/children`, { to: period.to });
   const stats = get("/v1/stats", { scope: unitId, from: period.from, to: period.to });
-  const overdue = get("/v1/overdue/summary", { scope: unitId, ...at });
   let tree, figures;
   try {
     [tree, figures] = await Promise.all([drill, stats]);
@@ -126,18 +125,24 @@ export async function render(main, params, { me, navigate }) {
   }
   main.dataset.ready = "1";
 
-  overdue
+  // the slower reads after the figures, so that they do not hold the figures up
+  get("/v1/overdue/summary", { scope: unitId, ...at })
     .then((summary) => {
-      fill(document.querySelector("#fig-overdue-items .value"), fmt(summary.total));
+      const value = document.querySelector("#fig-overdue-items .value");
+      if (!value) return; // the official has moved on to another view
+      fill(value, fmt(summary.total));
       const rows = summary.by_kind.filter((k) => k.count > 0);
       chart(overdueBox, bars(rows.map((k) => shown(k, "kind", "overdue_kind")), [{ name: "逾期事项", data: rows.map((k) => k.count), itemStyle: { color: "#e5663a" } }], { horizontal: true }));
     })
-    .catch((error) => fill(overdueBox, failure(error)));
-  if (period.value !== "all") {
-    get("/v1/findings", { scope: unitId, period: period.value })
-      .then((found) => fill(document.querySelector("#fig-findings .value"), fmt(found.findings.length)))
-      .catch((error) => fill(document.querySelector("#fig-findings .value"), failure(error)));
-  }
+    .catch((error) => fill(overdueBox, failure(error)))
+    .then(() => period.value !== "all" && findings(unitId, period.value));
+}
+
+function findings(unitId, period) {
+  const value = () => document.querySelector("#fig-findings .value");
+  return get("/v1/findings", { scope: unitId, period })
+    .then((found) => value() && fill(value(), fmt(found.findings.length)))
+    .catch((error) => value() && fill(value(), failure(error)));
 }
 
 function riskTag(level) {

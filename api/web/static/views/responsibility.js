@@ -47,7 +47,6 @@ export async function render(main, params, { me, navigate }) {
           { class: "tier", dataset: { unit: tier.unit_id } },
           h("h4", {}, tier.name, " ", h("span", { class: "tag" }, lbl("unit_kind", tier.kind)), tier.industry ? h("span", { class: "tag" }, lbl("industry", tier.industry)) : null),
           tier.holders && tier.holders.length ? table(holderColumns(), tier.holders) : h("p", { class: "hint" }, "本级无责任人记录"),
-          tier.covered_by && tier.covered_by.length ? [h("div", { class: "hint" }, "包保："), table(holderColumns(), tier.covered_by)] : null,
         ),
       ),
       answer.gaps && answer.gaps.length

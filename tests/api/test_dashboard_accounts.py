@@ -1,0 +1,176 @@
+"""Dashboard accounts and sessions (SPEC §8, §11): a user name and a password give a cookie
+that the API accepts as it accepts a token, under the same scope rules; lockout, sign-out,
+CSRF; and the dashboard's own reads (drill-down, XLSX of the 隐患台账), on both backends."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from structlog.testing import capture_logs
+
+from api.accounts import LOCK_MINUTES, MAX_FAILURES, AccountError, create_user, disable_user, set_password
+from api.dashboard import xlsx_row
+from tests.api.support import Service, service
+
+PASSWORD = "kanban-371302"
+
+
+@pytest.fixture
+async def svc(db_url: str) -> AsyncIterator[Service]:
+    async with service(db_url) as running:
+        db = running.store.backend
+        await create_user(db, login="lanshan", name="兰山区应急局", role="viewer", scope="371302", password=PASSWORD)
+        await create_user(db, login="city", name="临沂市应急局", role="viewer", scope="371300", password=PASSWORD)
+        yield running
+
+
+def _origin(svc: Service) -> dict[str, str]:
+    return {"Origin": f"http://{svc.client.host}:{svc.client.port}"}
+
+
+async def _sign_in(svc: Service, login: str, password: str = PASSWORD) -> Any:
+    return await svc.client.post("/auth/sign-in", json={"login": login, "password": password}, headers=_origin(svc))
+
+
+async def test_a_password_is_kept_only_as_an_argon2id_hash(svc: Service) -> None:
+    """Nothing that could be typed at sign-in is stored; weak passwords are refused."""
+    rows = await svc.store.backend.fetch("SELECT password_hash FROM users WHERE login = 'lanshan'")
+    assert rows[0][0].startswith("$argon2id$") and PASSWORD not in rows[0][0]
+    with pytest.raises(AccountError, match="at least"):
+        await set_password(svc.store.backend, "lanshan", "short1")
+    with pytest.raises(AccountError, match="user name"):
+        await set_password(svc.store.backend, "lanshan", "lanshan-2019!")
+
+
+async def test_signing_in_gives_a_strict_httponly_expiring_cookie(svc: Service) -> None:
+    """The cookie is HttpOnly, SameSite=Strict, with a Max-Age; every sign-in is logged."""
+    with capture_logs() as logs:
+        response = await _sign_in(svc, "lanshan")
+    assert response.status == 200
+    header = response.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Max-Age=28800" in header
+    assert "Secure" not in header  # plain http here; over https the cookie is Secure
+    assert any(e["event"] == "signed in" and e["login"] == "lanshan" for e in logs)
+    session = await (await svc.client.get("/auth/session")).json()
+    assert session["signed_in"] and session["scope"]["name"] == "兰山区" and session["role_label"] == "查阅员"
+
+
+async def test_the_cookie_reads_under_the_same_scope_rules_as_a_token(svc: Service) -> None:
+    """A county account reads its county and gets 403 for another, as a viewer token does."""
+    assert (await _sign_in(svc, "lanshan")).status == 200
+    inside = await svc.client.get("/v1/hazards", params={"scope": "371302"})
+    assert inside.status == 200
+    outside = await svc.client.get("/v1/hazards", params={"scope": "371311"})
+    assert outside.status == 403
+    mine = await (await svc.client.get("/v1/hazards")).json()
+    token = await (await svc.client.get("/v1/hazards", headers=svc.auth("viewer"))).json()
+    assert mine == token  # the cookie yields the same Principal as the viewer token of 371302
+    drill = await svc.client.get("/v1/units/371311/children")
+    assert drill.status == 403
+
+
+async def test_wrong_passwords_fail_then_lock_the_name_until_the_lock_runs_out_or_a_new_password(
+    svc: Service,
+) -> None:
+    """Five failures lock the name (even the right password is refused, 429); an unknown
+    name locks the same way, so the answers tell nobody which names exist; a new password
+    lifts the lock."""
+    with capture_logs() as logs:
+        for _ in range(MAX_FAILURES):
+            wrong = await _sign_in(svc, "lanshan", "not-the-password-1")
+            assert wrong.status == 401
+            assert (await wrong.json())["detail"] == "用户名或密码错误"
+        locked = await _sign_in(svc, "lanshan")
+    assert locked.status == 429
+    assert (await locked.json())["retry_after"] == LOCK_MINUTES * 60
+    assert sum(e["event"] == "sign-in failed" for e in logs) == MAX_FAILURES
+    assert any(e["event"] == "sign-in refused" and e["reason"] == "locked" for e in logs)
+    for _ in range(MAX_FAILURES):
+        assert (await _sign_in(svc, "nobody-here", "not-the-password-1")).status == 401
+    assert (await _sign_in(svc, "nobody-here", "not-the-password-1")).status == 429
+    # the lock runs out: pretend it ended a second ago
+    await _expire_lock(svc, "lanshan")
+    assert (await _sign_in(svc, "lanshan")).status == 200
+    for _ in range(MAX_FAILURES):
+        await _sign_in(svc, "city", "not-the-password-1")
+    await set_password(svc.store.backend, "city", "a-new-password-2")
+    assert (await _sign_in(svc, "city", "a-new-password-2")).status == 200
+
+
+async def _expire_lock(svc: Service, login: str) -> None:
+    async with svc.store.backend.transaction() as tx:
+        await tx.execute(
+            "UPDATE sign_in_failures SET locked_until = ? WHERE login = ?", "2000-01-01T00:00:00.000000Z", login
+        )
+
+
+async def test_sign_out_and_disabling_end_the_session(svc: Service) -> None:
+    """After sign-out the cookie reads nothing; a disabled account cannot sign in."""
+    await _sign_in(svc, "lanshan")
+    signed_out = await svc.client.post("/auth/sign-out", headers=_origin(svc))
+    assert signed_out.status == 204
+    assert (await svc.client.get("/v1/labels")).status == 401
+    await disable_user(svc.store.backend, "lanshan")
+    refused = await _sign_in(svc, "lanshan")
+    assert refused.status == 401 and "停用" in (await refused.json())["detail"]
+
+
+async def test_a_change_made_with_the_cookie_must_come_from_the_ledgers_own_page(svc: Service) -> None:
+    """CSRF: a POST carrying the cookie without this host's Origin is refused (403) and
+    appends nothing; a sign-in posted from another site is refused too."""
+    await _sign_in(svc, "city")
+    head = (await svc.store.head()).position
+    for headers in ({}, {"Origin": "https://evil.example"}):
+        response = await svc.client.post("/v1/events", json={}, headers=headers)
+        assert response.status == 403
+        assert (await response.json())["type"].endswith("cross-origin")
+    assert (await svc.store.head()).position == head
+    forged = await svc.client.post(
+        "/auth/sign-in", json={"login": "city", "password": PASSWORD}, headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status == 403
+
+
+async def test_the_xlsx_of_the_hazard_ledger_holds_the_rows_of_the_api(svc: Service) -> None:
+    """The export opens with openpyxl and row for row matches /v1/hazards (same filter)."""
+    await _sign_in(svc, "city")
+    api = await (await svc.client.get("/v1/hazards", params={"scope": "371300", "limit": "1000"})).json()
+    assert api["items"] and api["next"] is None
+    response = await svc.client.get("/v1/hazards/ledger.xlsx", params={"scope": "371300"})
+    assert response.status == 200
+    assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(await response.read()), read_only=True)["隐患台账"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "隐患编号"
+    assert [r[0] for r in rows[1:]] == [i["hazard_id"] for i in api["items"]]
+    ledger = await (await svc.client.get("/v1/hazards/ledger", params={"scope": "371300", "limit": "1000"})).json()
+    assert rows[1:] == [xlsx_row(i) for i in ledger["items"]]
+    assert {r[4] for r in rows[1:]} <= {
+        "入库",
+        "交办（整改中）",
+        "整改完成（待验收）",
+        "验收未通过",
+        "验收通过",
+        "销号",
+    }
+
+
+async def test_the_drill_down_gives_children_with_figures_and_the_path_within_scope(svc: Service) -> None:
+    """A city account's drill-down of a county: the path from the city, the townships with
+    their enterprises by risk colour and their hazards; a county account's path starts at
+    its county."""
+    await _sign_in(svc, "city")
+    answer = await (await svc.client.get("/v1/units/371302/children")).json()
+    assert [c["unit_id"] for c in answer["path"]] == ["371300", "371302"]
+    assert answer["children"] and all(c["kind"] == "township" for c in answer["children"])
+    assert sum(c["enterprises"] for c in answer["children"]) == sum(answer["risk"].values())
+    assert sum(c["hazards"]["total"] for c in answer["children"]) > 0
+    await svc.client.post("/auth/sign-out", headers=_origin(svc))
+    await _sign_in(svc, "lanshan")
+    township = answer["children"][0]["unit_id"]
+    mine = await (await svc.client.get(f"/v1/units/{township}/children")).json()
+    assert [c["unit_id"] for c in mine["path"]] == ["371302", township]
