@@ -39,7 +39,8 @@ async def _sign_in(svc: Service, login: str, password: str = PASSWORD) -> Any:
 async def test_a_password_is_kept_only_as_an_argon2id_hash(svc: Service) -> None:
     """Nothing that could be typed at sign-in is stored; weak passwords are refused."""
     rows = await svc.store.backend.fetch("SELECT password_hash FROM users WHERE login = 'lanshan'")
-    assert rows[0][0].startswith("$argon2id$") and PASSWORD not in rows[0][0]
+    assert rows[0][0].startswith("$argon2id$")
+    assert PASSWORD not in rows[0][0]
     with pytest.raises(AccountError, match="at least"):
         await set_password(svc.store.backend, "lanshan", "short1")
     with pytest.raises(AccountError, match="user name"):
@@ -52,11 +53,15 @@ async def test_signing_in_gives_a_strict_httponly_expiring_cookie(svc: Service) 
         response = await _sign_in(svc, "lanshan")
     assert response.status == 200
     header = response.headers["Set-Cookie"]
-    assert "HttpOnly" in header and "SameSite=Strict" in header and "Max-Age=28800" in header
+    assert "HttpOnly" in header
+    assert "SameSite=Strict" in header
+    assert "Max-Age=28800" in header
     assert "Secure" not in header  # plain http here; over https the cookie is Secure
     assert any(e["event"] == "signed in" and e["login"] == "lanshan" for e in logs)
     session = await (await svc.client.get("/auth/session")).json()
-    assert session["signed_in"] and session["scope"]["name"] == "兰山区" and session["role_label"] == "查阅员"
+    assert session["signed_in"]
+    assert session["scope"]["name"] == "兰山区"
+    assert session["role_label"] == "查阅员"
 
 
 async def test_the_cookie_reads_under_the_same_scope_rules_as_a_token(svc: Service) -> None:
@@ -116,7 +121,8 @@ async def test_sign_out_and_disabling_end_the_session(svc: Service) -> None:
     assert (await svc.client.get("/v1/labels")).status == 401
     await disable_user(svc.store.backend, "lanshan")
     refused = await _sign_in(svc, "lanshan")
-    assert refused.status == 401 and "停用" in (await refused.json())["detail"]
+    assert refused.status == 401
+    assert "停用" in (await refused.json())["detail"]
 
 
 async def test_a_change_made_with_the_cookie_must_come_from_the_ledgers_own_page(svc: Service) -> None:
@@ -139,7 +145,8 @@ async def test_the_xlsx_of_the_hazard_ledger_holds_the_rows_of_the_api(svc: Serv
     """The export opens with openpyxl and row for row matches /v1/hazards (same filter)."""
     await _sign_in(svc, "city")
     api = await (await svc.client.get("/v1/hazards", params={"scope": "371300", "limit": "1000"})).json()
-    assert api["items"] and api["next"] is None
+    assert api["items"]
+    assert api["next"] is None
     response = await svc.client.get("/v1/hazards/ledger.xlsx", params={"scope": "371300"})
     assert response.status == 200
     assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -166,7 +173,8 @@ async def test_the_drill_down_gives_children_with_figures_and_the_path_within_sc
     await _sign_in(svc, "city")
     answer = await (await svc.client.get("/v1/units/371302/children")).json()
     assert [c["unit_id"] for c in answer["path"]] == ["371300", "371302"]
-    assert answer["children"] and all(c["kind"] == "township" for c in answer["children"])
+    assert answer["children"]
+    assert all(c["kind"] == "township" for c in answer["children"])
     assert sum(c["enterprises"] for c in answer["children"]) == sum(answer["risk"].values())
     assert sum(c["hazards"]["total"] for c in answer["children"]) > 0
     await svc.client.post("/auth/sign-out", headers=_origin(svc))

@@ -15,7 +15,8 @@ async def test_the_page_and_every_asset_come_from_the_ledger_with_types_and_etag
     request with the ETag gets 304; the CSP allows only this host."""
     async with service(sqlite_url) as svc:
         page = await svc.client.get("/")
-        assert page.status == 200 and page.content_type == "text/html"
+        assert page.status == 200
+        assert page.content_type == "text/html"
         assert "default-src 'self'" in page.headers["Content-Security-Policy"]
         assert "script-src 'self';" in page.headers["Content-Security-Policy"]
         assert page.headers["Cache-Control"] == "no-cache"
@@ -26,7 +27,7 @@ async def test_the_page_and_every_asset_come_from_the_ledger_with_types_and_etag
             ("/assets/vendor/echarts.esm.min.mjs", "text/javascript"),
         ):
             response = await svc.client.get(path)
-            assert response.status == 200 and response.content_type == kind, path
+            assert (response.status, response.content_type) == (200, kind), path
             again = await svc.client.get(path, headers={"If-None-Match": response.headers["ETag"]})
             assert again.status == 304
         echarts = await svc.client.get("/assets/vendor/echarts.esm.min.mjs", headers={"Accept-Encoding": "gzip"})
