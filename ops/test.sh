@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ops/setup-env.sh
 LEDGER_TEST_PG_URL=$(bash ops/ensure-postgres.sh | tail -n 1)
 export LEDGER_TEST_PG_URL
+LEDGER_TEST_CHROMIUM=$(bash ops/ensure-browser.sh | tail -n 1)
+export LEDGER_TEST_CHROMIUM
 .venv/bin/ruff check --quiet .
 .venv/bin/mypy ledger projections api ops
 set +e
