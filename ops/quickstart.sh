@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # From nothing to a running service with the demo city: environment, schema, the demo
-# ledger (once), its projections, a token, then `ledger serve` in the foreground.
+# ledger (once), its projections, a token, a dashboard account for a county official (a
+# fresh password at every run, printed once), then `ledger serve` in the foreground.
 # Uses LEDGER_DATABASE_URL when set; otherwise the embedded SQLite file ./ledger.db.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +15,14 @@ $ledger migrate
 $ledger demo --if-empty          # 临沂-shaped city: ~350,000 events, about a minute or two
 $ledger project --once           # the read models, caught up before the service starts
 token=$($ledger token create --role investigator --name "quick start" | tail -n 1)
+# the demo account: 兰山区应急局, a viewer of 兰山区 (371302); a new password at every run
+password=kb-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(9))')
+if $ledger user list | grep -q '^lanshan '; then
+    printf '%s\n' "$password" | $ledger user passwd lanshan --password-stdin >/dev/null
+else
+    printf '%s\n' "$password" | $ledger user create --role viewer --scope 371302 --name 兰山区应急局 \
+        --login lanshan --password-stdin >/dev/null
+fi
 
 cat <<EOT
 
@@ -26,6 +35,9 @@ cat <<EOT
 
   Then try the walkthrough in README.md, e.g.
     curl -s -H "Authorization: Bearer \$TOKEN" "\$LEDGER/v1/stats?scope=371300" | python3 -m json.tool
+
+  Dashboard (看板):  http://$LEDGER_HOST:$LEDGER_PORT/
+    user name: lanshan     password: $password     (兰山区应急局, sees 兰山区 only)
 
 EOT
 exec $ledger serve
