@@ -30,6 +30,8 @@ __all__ = [
 #: the units a drill-down walks through (departments, committees, work groups are not places)
 TERRITORIAL_KINDS = ("province", "city", "county", "dev_zone", "township", "village", "enterprise")
 RISK_COLOURS = ("red", "orange", "yellow", "blue")
+#: the largest page ``hazard_ledger`` gives
+PAGE = 1000
 _KINDS_SQL = ", ".join(f"'{k}'" for k in TERRITORIAL_KINDS)
 
 
@@ -143,13 +145,14 @@ async def hazards_in_period(
     to: str | None,
 ) -> dict[str, Any]:
     """The 隐患台账 of ``hazard_ledger`` for a period: hazards reported in ``[from_, to)``, each
-    in its state at ``to``. Without a period it is exactly one page of ``hazard_ledger``."""
-    if from_ is None and to is None:
+    in its state at ``to``. Without a period, and no more than a page, it is exactly one page
+    of ``hazard_ledger``; else its pages are read in turn (an export: up to ``limit`` rows)."""
+    if from_ is None and to is None and limit <= PAGE:
         return await hazard_ledger(db, scope, state, severity, position, limit, after)
     start = from_ or ""
     items: list[dict[str, Any]] = []
     while True:
-        page = await hazard_ledger(db, scope, state, severity, position, 1000, after, to)
+        page = await hazard_ledger(db, scope, state, severity, position, PAGE, after, to)
         for item in page["items"]:
             if item["reported_at"] >= start and (to is None or item["reported_at"] < to):
                 items.append(item)

@@ -310,6 +310,12 @@ def test_a_drill_down_changes_the_figures_and_the_breadcrumbs_lead_back(visit: V
     page.wait_for_selector("main[data-view=overview][data-ready]")
     city_figures = _figure(visit, "hazards")
     visit.shoot("10-drill-city")
+    # the city's export spans many pages of the hazard ledger: every hazard, once
+    export = page.request.get(f"{visit.base}/v1/hazards/ledger.xlsx?scope={CITY}")
+    sheet = load_workbook(io.BytesIO(export.body()), read_only=True)["隐患台账"]
+    ids = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(ids) == len(set(ids)) == int(city_figures.replace(",", ""))
+    assert len(ids) > 1000
     levels = [city_figures]
     for depth, name in ((2, "county"), (3, "township"), (4, "enterprise")):
         page.locator("#children-table .drill").first.click()
