@@ -9,6 +9,7 @@ release is seen at once, an unchanged file costs a 304), and gzip when the brows
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import mimetypes
@@ -92,8 +93,10 @@ class Site:
         return web.Response(body=body, content_type=asset.content_type, charset=charset, headers=headers)
 
 
+@functools.cache
 def load_site() -> Site:
-    """Every file of the dashboard, in memory; fails loudly when the chart library is missing."""
+    """Every file of the dashboard, in memory (read once a process: a new release is a
+    restart); fails loudly when the chart library is missing."""
     if not ECHARTS.is_file():
         raise SiteUnavailable(
             f"the dashboard's chart library is missing ({ECHARTS}): run `bash ops/setup-env.sh` "

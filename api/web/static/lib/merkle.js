@@ -50,6 +50,7 @@ export async function leafHash(eventHashHex) {
 /** RFC 9162 §2.1.3.2: the root that ``proof`` leads to from leaf ``index`` in a tree of ``size``. */
 export async function rootFromInclusionProof(index, size, leafHex, proofHex) {
   if (index >= size) throw new Error("叶子序号超出树的大小");
+  if (![leafHex, ...proofHex].every((h) => /^[0-9a-f]{64}$/.test(h))) throw new Error("哈希应为 32 字节");
   let fn = index;
   let sn = size - 1;
   let r = hexToBytes(leafHex);

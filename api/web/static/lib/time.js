@@ -10,7 +10,7 @@ function pad(n) {
 /** "2019-10-08T01:00:00.000000Z" or "...+08:00" → "2019-10-08 09:00" (Beijing). */
 export function bj(text, withSeconds = false) {
   if (!text) return "—";
-  const ms = Date.parse(String(text).replace(/(\.\d{3})\d+/, "$1"));
+  const ms = typeof text === "number" || /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(String(text).replace(/(\.\d{3})\d+/, "$1"));
   if (Number.isNaN(ms)) return String(text);
   const d = new Date(ms + 8 * HOUR);
   const day = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;

@@ -41,7 +41,7 @@ export async function render(main, params, { me }) {
       h("dt", {}, "公钥"), h("dd", {}, h("pre", { class: "mono" }, checkpoint.public_key || "—")),
     ),
   );
-  if (!positionInput.value) positionInput.value = String(Math.max(1, Math.min(size, me.position || size)));
+  if (!positionInput.value) positionInput.value = String(await latestReadable(Math.min(size, me.position || size)));
   main.dataset.ready = "1";
 
   verify.addEventListener("click", async () => {
@@ -54,6 +54,14 @@ export async function render(main, params, { me }) {
       fill(result, h("p", { class: "error", id: "verify-failed" }, `验证失败：${error.message}`));
     }
   });
+}
+
+/** The latest event this account may read, at or before ``head`` (a proof is given only for
+ * those): a recent page of the log as the API filters it. */
+async function latestReadable(head) {
+  const page = await get("/v1/events", { after: Math.max(0, head - 1000), limit: 1000 });
+  const mine = page.events.filter((e) => e.position <= head);
+  return mine.length ? mine[mine.length - 1].position : head;
 }
 
 async function check(position, size, checkpoint) {
