@@ -113,6 +113,15 @@ async def _expire_lock(svc: Service, login: str) -> None:
         )
 
 
+async def test_a_session_expires(svc: Service) -> None:
+    """A session past its end reads nothing (the cookie's Max-Age aside, the server checks)."""
+    await _sign_in(svc, "lanshan")
+    async with svc.store.backend.transaction() as tx:
+        await tx.execute("UPDATE user_sessions SET expires_at = ?", "2000-01-01T00:00:00.000000Z")
+    assert (await svc.client.get("/v1/labels")).status == 401
+    assert (await (await svc.client.get("/auth/session")).json()) == {"signed_in": False}
+
+
 async def test_sign_out_and_disabling_end_the_session(svc: Service) -> None:
     """After sign-out the cookie reads nothing; a disabled account cannot sign in."""
     await _sign_in(svc, "lanshan")
