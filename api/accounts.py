@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -56,7 +57,7 @@ HASHING_AT_ONCE = 2
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 
 _hasher = PasswordHasher()
-_hashing: asyncio.Semaphore | None = None
+_hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
 
 
 @functools.cache
@@ -93,11 +94,13 @@ def user_principal(user: User) -> Principal:
 
 
 async def _in_thread(function: Any, *args: Any) -> Any:
-    global _hashing
-    if _hashing is None:
-        _hashing = asyncio.Semaphore(HASHING_AT_ONCE)
-    async with _hashing:
-        return await asyncio.to_thread(function, *args)
+    return await asyncio.to_thread(_limited, function, *args)
+
+
+def _limited(function: Any, *args: Any) -> Any:
+    """At most ``HASHING_AT_ONCE`` hashes at a time, across every event loop and thread."""
+    with _hashing:
+        return function(*args)
 
 
 def check_password(password: str, login: str) -> None:
