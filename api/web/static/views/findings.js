@@ -12,6 +12,13 @@ function subject(s) {
   return [s.name || s.id, h("div", { class: "hint" }, kind)];
 }
 
+function policyText(policy) {
+  if (!policy) return "—";
+  const name = policy.basis || policy.policy_id;
+  if (!name) return "国家基线";
+  return policy.default ? `${name}（国家基线）` : name;
+}
+
 export async function render(main, params, { me, navigate }) {
   const scope = params.scope || me.home.unit_id;
   const thisYear = new Date().getFullYear();
@@ -41,7 +48,7 @@ export async function render(main, params, { me, navigate }) {
             { title: "规则", cell: (f) => [f.title?.zh || f.rule, h("div", { class: "hint mono" }, f.rule)] },
             { title: "对象", cell: (f) => subject(f.subject) },
             { title: "文件依据", cell: (f) => f.source || "—" },
-            { title: "适用政策", cell: (f) => (f.policy ? `${f.policy.basis || f.policy.policy_id}${f.policy.default ? "（国家基线）" : ""}` : "—") },
+            { title: "适用政策", cell: (f) => policyText(f.policy) },
             { title: "证据", cell: (f) => eventLinks(f.evidence) },
           ],
           answer.findings,

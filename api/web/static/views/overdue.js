@@ -17,7 +17,8 @@ function responsible(list) {
 function policy(p) {
   if (!p) return "—";
   const sources = (p.sources || []).map((s) => s.basis || s.policy_id).join("；") || "国家基线";
-  return h("div", {}, h("div", {}, sources), h("div", { class: "hint" }, `${p.rule} = ${JSON.stringify(p.value)}`));
+  const value = typeof p.value === "string" && /^\d{4}-\d\d-\d\dT/.test(p.value) ? bj(p.value) : JSON.stringify(p.value);
+  return h("div", {}, h("div", {}, sources), h("div", { class: "hint" }, `${p.rule}：${value}`));
 }
 
 export async function render(main, params, { me, navigate }) {
