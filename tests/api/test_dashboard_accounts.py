@@ -14,6 +14,8 @@ from structlog.testing import capture_logs
 
 from api.accounts import LOCK_MINUTES, MAX_FAILURES, AccountError, create_user, disable_user, set_password
 from api.dashboard import xlsx_row
+from api.tokens import ROLES
+from ledger.labels import LABELS
 from tests.api.support import Service, service
 
 PASSWORD = "kanban-371302"
@@ -191,3 +193,8 @@ async def test_the_drill_down_gives_children_with_figures_and_the_path_within_sc
     township = answer["children"][0]["unit_id"]
     mine = await (await svc.client.get(f"/v1/units/{township}/children")).json()
     assert [c["unit_id"] for c in mine["path"]] == ["371302", township]
+
+
+def test_every_account_role_has_a_chinese_label() -> None:
+    """The dashboard shows an account's role from the one labels table."""
+    assert [r for r in ROLES if r not in LABELS["account_role"]] == []
