@@ -15,10 +15,15 @@ import sys
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 
 __all__ = ["main"]
+
+
+class BenchError(Exception):
+    pass
 
 
 def _p95(samples: Sequence[float]) -> float:
@@ -31,7 +36,7 @@ async def _timed(session: aiohttp.ClientSession, url: str) -> float:
     async with session.get(url) as response:
         await response.read()
         if response.status != 200:
-            raise SystemExit(f"bench: {url} answered {response.status}")
+            raise BenchError(f"{url} answered {response.status}")
     return (time.perf_counter() - started) * 1000
 
 
@@ -40,7 +45,7 @@ async def _sign_in(session: aiohttp.ClientSession, base: str, login: str, passwo
         f"{base}/auth/sign-in", json={"login": login, "password": password}, headers={"Origin": base}
     ) as response:
         if response.status != 200:
-            raise SystemExit(f"bench: sign-in as {login} refused ({response.status}): {await response.text()}")
+            raise BenchError(f"sign-in as {login} refused ({response.status}): {await response.text()}")
 
 
 async def run(base: str, login: str, password: str, scope: str | None, rounds: int, period: Sequence[str]) -> None:
@@ -52,12 +57,16 @@ async def run(base: str, login: str, password: str, scope: str | None, rounds: i
             me: dict[str, Any] = await response.json()
         await _timed(session, f"{base}/v1/labels")
         unit = scope or me["home"]["unit_id"]
-        window = f"from={period[0]}&to={period[1]}" if period else ""
-        first = [f"{base}/v1/units/{unit}/children?to={period[1]}" if period else f"{base}/v1/units/{unit}/children",
-                 f"{base}/v1/stats?scope={unit}&{window}"]  # fmt: skip
+        window = {"from": period[0], "to": period[1]} if period else {}
+        first = [
+            f"{base}/v1/units/{unit}/children?{urlencode({'to': period[1]} if period else {})}",
+            f"{base}/v1/stats?{urlencode({'scope': unit, **window})}",
+        ]
         await asyncio.gather(*(_timed(session, url) for url in first))
         usable = (time.perf_counter() - started) * 1000
-        calls = [*first, f"{base}/v1/overdue/summary?scope={unit}", f"{base}/v1/labels", f"{base}/auth/session"]
+        at = {"at": period[1]} if period else {}
+        overdue = f"{base}/v1/overdue/summary?{urlencode({'scope': unit, **at})}"
+        calls = [*first, overdue, f"{base}/v1/labels", f"{base}/auth/session"]
         samples: dict[str, list[float]] = {url: [] for url in calls}
         for _ in range(rounds):
             for url in calls:
@@ -78,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--period", nargs=2, metavar=("FROM", "TO"), help="RFC 3339 bounds, e.g. a year")
     args = parser.parse_args(argv)
     password = sys.stdin.readline().rstrip("\r\n")
-    asyncio.run(run(args.url.rstrip("/"), args.login, password, args.scope, args.rounds, args.period or ()))
+    try:
+        asyncio.run(run(args.url.rstrip("/"), args.login, password, args.scope, args.rounds, args.period or ()))
+    except (aiohttp.ClientError, BenchError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
