@@ -44,6 +44,9 @@ BASELINE_SOURCES: Final[dict[str, str]] = {
     "escalation_minutes": "《生产安全事故报告和调查处理条例》（国务院令第493号）第十条、第十一条",
     "investigation_report_days": "《生产安全事故报告和调查处理条例》（国务院令第493号）第二十九条",
     "repeat_penalties": "《中华人民共和国安全生产法》（2021年修正）第一百一十三条",
+    # baseline rules with no number to adopt
+    "investigation_level": "《生产安全事故报告和调查处理条例》（国务院令第493号）第十九条",
+    "hazard_deadline": "《安全生产事故隐患排查治理暂行规定》（国家安全监管总局令第16号）第二十条",
 }
 BASELINE_KEYS: Final = frozenset(BASELINE_RULES)
 #: the local rules: off everywhere unless a policy in force at the place and time sets them
