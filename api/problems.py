@@ -29,12 +29,15 @@ TYPE_BASE = "https://duty-ledger.example/problems/"
 class Problem(Exception):
     """An error with its HTTP status, raised by handlers and rendered by the middleware."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, slug: str, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -48,7 +51,9 @@ def problem_response(problem: Problem, instance: str | None = None) -> web.Respo
     if instance:
         body["instance"] = instance
     body.update(problem.extra)
-    headers = {"WWW-Authenticate": 'Bearer realm="ledger"'} if problem.status == 401 else None
+    headers = dict(problem.headers)
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="ledger"'
     return web.Response(
         body=orjson.dumps(body),
         status=problem.status,

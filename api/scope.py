@@ -1,7 +1,7 @@
 """Jurisdiction: which unit an event is about, and whether a unit lies in a caller's subtree.
 
 Writes are judged against the domain's own state (exact, up to the last append), reads
-against the registry read model (``unit_ancestors``).
+against the registry read model (the tree in force now, as known at the head).
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from collections.abc import Sequence
 
 from ledger.domain import Domain
 from ledger.envelope import Proposed
-from ledger.store import Backend
 
-__all__ = ["event_unit", "readable", "within_written"]
+__all__ = ["event_unit", "within_written"]
 
 _UNIT_FIELD = {
     "hazard.reported": "unit_id",
@@ -83,11 +82,3 @@ def within_written(unit_id: str | None, scope: str, domain: Domain, batch: Seque
         current = getattr(unit, "parent_id", None) if unit is not None else None
         seen += 1
     return False
-
-
-async def readable(db: Backend, unit_id: str, scope: str | None) -> bool:
-    """Is ``unit_id`` in the subtree of ``scope`` (None: everything)?"""
-    if scope is None:
-        return True
-    rows = await db.fetch("SELECT 1 FROM unit_ancestors WHERE unit_id = ? AND ancestor_id = ?", unit_id, scope)
-    return bool(rows)

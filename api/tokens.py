@@ -54,8 +54,8 @@ async def create_token(db: Backend, *, role: str, scope: str | None, name: str) 
         raise TokenError(f"a {role} token needs --scope UNIT_ID (the jurisdiction it may {role[:-2]} in)")
     if not name.strip():
         raise TokenError("a token needs a --name saying whose it is")
-    if scope and not await db.fetch("SELECT 1 FROM units WHERE unit_id = ?", scope):
-        raise TokenError(f"scope {scope!r} is not a registered unit (register it, or wait for projections)")
+    if scope and not await db.fetch("SELECT 1 FROM events WHERE stream = ? AND version = 1", f"unit:{scope}"):
+        raise TokenError(f"scope {scope!r} is not a registered unit")
     token_id = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     async with db.transaction() as tx:

@@ -189,10 +189,6 @@ async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_ledger(settings.database_url, decider=_no_rules())
     try:
         if args.action == "create":
-            from projections.installed import all_projectors
-            from projections.runner import ProjectionRunner
-
-            await ProjectionRunner(store, all_projectors()).catch_up()  # the scope must be a known unit
             token_id, token = await create_token(store.backend, role=args.role, scope=args.scope, name=args.name)
             print(f"token {token_id} for {args.name} ({args.role}, scope {args.scope or 'all'}); shown once:")
             print(token)

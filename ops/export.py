@@ -89,7 +89,7 @@ def parse_subject(text: str) -> Subject:
     if period is not None and kind != "unit":
         raise BadSubject(f"only a unit takes a period, not {kind}:{id_}@{period}")
     if period is not None:
-        from projections.findings import parse_period
+        from projections.calendar import parse_period
 
         try:
             parse_period(period)
@@ -167,8 +167,8 @@ async def _content(store: EventStore, subject: Subject, position: int) -> dict[s
 
     if subject.kind == "person":
         return {"sanctions": await sanctions_of(db, subject.id, position)}
-    from projections.hazards import inspections_before
-    from projections.responsibility import responsibility, timeline
+    from projections.activity import inspections_before
+    from projections.duty import responsibility, timeline
 
     start, end = _period(subject)
     # the responsibility map at the period's last instant, or now
@@ -190,7 +190,7 @@ async def _content(store: EventStore, subject: Subject, position: int) -> dict[s
 def _period(subject: Subject) -> tuple[str, str]:
     if subject.period is None:
         return "", FOREVER
-    from projections.findings import parse_period
+    from projections.calendar import parse_period
 
     p = parse_period(subject.period)
     return p.start, p.end
@@ -206,7 +206,7 @@ def _just_before(key: str) -> str:
 
 async def _person_holdings(store: EventStore, subject: Subject, events: list[StoredEvent], position: int) -> list[Any]:
     """Every role the person held (on each target an assignment of theirs names)."""
-    from projections.responsibility import timeline
+    from projections.duty import timeline
 
     targets = sorted({e.data["target"] for e in events if e.type == "assignment.made" and "target" in e.data})
     out: list[dict[str, Any]] = []
@@ -262,7 +262,7 @@ async def build_dossier(
     if tree.size != head:
         raise LedgerError(f"the log has {tree.size} events readable below its head {head}")
     if parsed.kind in ("person", "unit") and not any(e.stream == f"{parsed.kind}:{parsed.id}" for e in kept.values()):
-        from projections.responsibility import UnknownUnit
+        from projections.registry import UnknownUnit
 
         if parsed.kind == "unit":
             raise UnknownUnit(parsed.id, position)

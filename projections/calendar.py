@@ -19,8 +19,10 @@ from projections.timekeys import from_key, to_key
 __all__ = [
     "CHINA",
     "Period",
+    "cadence",
     "day_end",
     "half_months",
+    "last_ended",
     "local_day",
     "local_month",
     "month_of",
@@ -142,3 +144,30 @@ def day_end(year: int, month: int, day: int) -> str:
     """The end of ``day`` (China time) of that month — the month's last day if it is shorter."""
     last = (_local(year, month + 1) - timedelta(days=1)).day
     return to_key(_local(year, month, min(day, last)) + timedelta(days=1))
+
+
+def cadence(days: int) -> str:
+    """The calendar period a rule's number of days stands for: 每周 (7), 每半月 (15), 每月 (30, 31)."""
+    if days <= 7:
+        return "week"
+    if days <= 16:
+        return "half_month"
+    return "month"
+
+
+def _containing(key: str, kind: str) -> Period:
+    local = _china(key)
+    if kind == "week":
+        year, week, _ = local.isocalendar()
+        return parse_period(f"{year}-W{week:02d}")
+    if kind == "half_month":
+        return parse_period(f"{local.year}-{local.month:02d}-H{1 if local.day <= 15 else 2}")
+    return parse_period(f"{local.year}-{local.month:02d}")
+
+
+def last_ended(key: str, kind: str) -> Period:
+    """The latest calendar period of ``kind`` (week, half_month, month) that ended at or before ``key``."""
+    current = _containing(key, kind)
+    if current.end <= key:
+        return current
+    return _containing(to_key(from_key(current.start) - timedelta(microseconds=1)), kind)

@@ -1,13 +1,18 @@
-"""Runs projectors: catch up, follow the log, rebuild.
+"""Runs projectors: catch up, follow the log, rebuild — and tells readers how far it got.
 
 Each projector keeps its own tracked position. One loop reads the log a page at a time
 (through the store's subscription) and hands each projector the events it folds and has
-not seen, in one transaction per projector and page together with its new position.
+not seen, in one transaction per page together with every new position.
+
+Honest reads (SPEC §2): a read that must reflect position P waits until the read models
+have folded P (``wait_for``) — woken at once when this process folds, polling the tracked
+positions when another process does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 
 import structlog
@@ -21,8 +26,10 @@ __all__ = ["ProjectionRunner", "UnknownProjection"]
 
 log = structlog.get_logger("ledger.projections")
 PAGE = 5000
-#: after a short page, how long the follower waits for more (well within SPEC's one second)
-FOLLOW_PAUSE = 0.1
+#: after a short page, how long the follower waits for more when nobody waits to read
+FOLLOW_PAUSE = 0.05
+#: how often a reader polls the tracked positions when another process folds
+POLL_FOLDED = 0.01
 
 
 class UnknownProjection(LedgerError):
@@ -39,6 +46,12 @@ class ProjectionRunner:
         self._positions: dict[str, int] = {}
         # the service's follower task and an explicit catch_up may run at once: one page at a time
         self._applying = asyncio.Lock()
+        #: set (and replaced) after every page this process folds
+        self._folded = asyncio.Event()
+        #: readers waiting for a position this process has not folded yet
+        self._waiters = 0
+        #: True while this process follows the log (its positions are the truth: no polling)
+        self.following = False
 
     # -- positions -------------------------------------------------------------------------
 
@@ -54,6 +67,35 @@ class ProjectionRunner:
 
     async def lag(self) -> int:
         return (await self.store.head()).position - self.position()
+
+    async def stored_position(self) -> int:
+        """The position every projector has folded up to, as the database says (another
+        process may be the one folding)."""
+        rows = await self.store.backend.fetch("SELECT name, position FROM projection_positions")
+        stored = {name: int(position) for name, position in rows}
+        return min((stored.get(p.name, 0) for p in self.projectors), default=0)
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until the read models reflect ``position``; False when ``timeout`` runs out."""
+        if self.position() >= position:
+            return True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._waiters += 1
+        try:
+            while True:
+                if self.position() >= position:
+                    return True
+                if not self.following and await self.stored_position() >= position:
+                    return True
+                left = deadline - loop.time()
+                if left <= 0:
+                    return False
+                changed = self._folded
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), left if self.following else min(left, POLL_FOLDED))
+        finally:
+            self._waiters -= 1
 
     # -- folding ---------------------------------------------------------------------------
 
@@ -81,6 +123,8 @@ class ProjectionRunner:
             )
         for projector in behind:
             self._positions[projector.name] = last
+        self._folded.set()
+        self._folded = asyncio.Event()
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Fold everything up to the head as it is now; return that position."""
@@ -99,16 +143,27 @@ class ProjectionRunner:
     async def run(self) -> None:
         """Catch up, then follow the log for ever (a task of the service, or `ledger project`)."""
         await self.catch_up()
-        async for events in self.store.subscribe_batches(after=self.position(), batch=PAGE):
+        self.following = True
+        try:
+            await self._follow()
+        finally:
+            self.following = False
+
+    async def _follow(self) -> None:
+        while True:
             try:
-                await self._apply_page(events)
-                if len(events) < PAGE:
-                    # under a stream of small appends, gather them into fewer, larger pages
-                    await asyncio.sleep(FOLLOW_PAUSE)
+                async for events in self.store.subscribe_batches(after=self.position(), batch=PAGE):
+                    await self._apply_page(events)
+                    if len(events) < PAGE and not self._waiters:
+                        # under a stream of small appends, gather them into fewer, larger pages
+                        # (unless a reader waits for them: honest reads come first)
+                        await asyncio.sleep(FOLLOW_PAUSE)
             except LedgerError:
                 raise
             except Exception:
-                log.exception("projection failed; retrying", position=events[0].position)
+                # the page's transaction rolled back: follow again from the tracked positions,
+                # so that no event of the failed page is skipped
+                log.exception("projection failed; retrying", position=self.position())
                 await asyncio.sleep(1)
                 await self.load_positions()
 

@@ -141,6 +141,8 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
         "unit_id": req(ident()),
         "changes": req(obj(_all_optional(_UNIT_ATTRIBUTES), min_properties=1)),
         "reason": opt(TEXT),
+        # when the change took effect in the world (default: occurred_at); the tree in valid time
+        "valid_from": opt(TIMESTAMP),
     },
     "unit.closed": {"unit_id": req(ident()), "reason": req(TEXT)},
     "person.registered": {
@@ -158,6 +160,7 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
             )
         ),
         "reason": opt(TEXT),
+        "valid_from": opt(TIMESTAMP),
     },
     "person.departed": {"person_id": req(ident()), "reason": opt(TEXT)},
 }
@@ -268,6 +271,8 @@ _ACCIDENTS: Final[dict[str, dict[str, FieldSpec]]] = {
         "direct_loss_cny": req(number(0)),
         "description": req(TEXT),
         "illegal_operation": opt(BOOLEAN),
+        # 敏感事件 (枣庄 2021 通知 十六): its stricter reporting deadlines bind it whatever its grade
+        "sensitive": opt(BOOLEAN),
         "location": opt(TEXT),
         "grade": {
             "type": "forbidden",

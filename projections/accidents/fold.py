@@ -69,7 +69,7 @@ class AccidentsProjector(Projector):
                     current = figures.get(d["accident_id"], {})
                     if not current:
                         continue  # a correction of an accident never recorded (the domain refuses these)
-                new = {k: d.get(k, current.get(k)) for k in _FIGURES}
+                new: dict[str, Any] = {k: d.get(k, current.get(k)) for k in _FIGURES}
                 figures[d["accident_id"]] = new
                 grade = accident_grade(int(new["deaths"]), int(new["serious_injuries"]), float(new["direct_loss_cny"]))
                 figure_rows.append(

@@ -65,7 +65,7 @@ async def accident_rows(
     with their figures and grade as they stood at valid time ``figures_at`` (default: every
     补报 known)."""
     where = ["a.position <= ?"]
-    args: list[Any] = [position, figures_at, position]
+    args: list[Any] = [figures_at, position, position]
     if within is not None:
         where.append(within.sql("a.unit_id"))
         args += within.args
@@ -167,29 +167,29 @@ def report_stages(
     (0 while not yet due). A stage no rule gives a number has no deadline (``due_at`` None)."""
     occurred = accident["occurred_at"]
     minutes, policy = _minutes_for(accident, rules)
-    made = {}
+    made: dict[str, dict[str, Any]] = {}
     for step in steps:
         if step["type"] == "accident.reported" and (at is None or step["occurred_at"] <= at):
             made.setdefault(step["stage"], step)
     out = []
     for stage in STAGES:
         due = add_minutes(occurred, int(minutes[stage])) if stage in minutes else None
-        step = made.get(stage)
+        made_step = made.get(stage)
         item: dict[str, Any] = {
             "stage": stage,
             "stage_label": label("report_stage", stage),
             "due_minutes": int(minutes[stage]) if stage in minutes else None,
             "due_at": due,
-            "reported_at": step["occurred_at"] if step else None,
-            "to_unit": step["to_unit"] if step else None,
-            "by": step["by"] if step else None,
+            "reported_at": made_step["occurred_at"] if made_step else None,
+            "to_unit": made_step["to_unit"] if made_step else None,
+            "by": made_step["by"] if made_step else None,
             "policy": policy,
-            "events": [accident["events"][0], *([step["event"]] if step else [])],
+            "events": [accident["events"][0], *([made_step["event"]] if made_step else [])],
         }
-        if step is not None:
-            item["minutes_after_occurrence"] = minutes_between(occurred, step["occurred_at"])
-            item["on_time"] = None if due is None else step["occurred_at"] <= due
-            item["late_by_minutes"] = None if due is None else max(0, minutes_between(due, step["occurred_at"]))
+        if made_step is not None:
+            item["minutes_after_occurrence"] = minutes_between(occurred, made_step["occurred_at"])
+            item["on_time"] = None if due is None else made_step["occurred_at"] <= due
+            item["late_by_minutes"] = None if due is None else max(0, minutes_between(due, made_step["occurred_at"]))
         else:
             item["minutes_after_occurrence"] = None
             item["on_time"] = None
@@ -225,24 +225,25 @@ async def escalation(
     for index in range(1, top + 1):
         level, below = LEVELS[index], LEVELS[index - 1]
         came_below = reached.get(below)
-        step = reached.get(level)
+        came = reached.get(level)
         due = add_minutes(came_below["occurred_at"], minutes) if came_below else None
         item: dict[str, Any] = {
             "level": level,
             "level_label": label("investigation_level", level),
             "from_level": below,
             "received_below_at": came_below["occurred_at"] if came_below else None,
+            "received_below_by": came_below["to_unit"] if came_below else None,
             "due_at": due,
-            "reported_at": step["occurred_at"] if step else None,
-            "to_unit": step["to_unit"] if step else None,
-            "by": step["by"] if step else None,
-            "on_time": None if step is None or due is None else step["occurred_at"] <= due,
+            "reported_at": came["occurred_at"] if came else None,
+            "to_unit": came["to_unit"] if came else None,
+            "by": came["by"] if came else None,
+            "on_time": None if came is None or due is None else came["occurred_at"] <= due,
             "late_by_minutes": None,
             "policy": policy,
-            "events": [s["event"] for s in (came_below, step) if s],
+            "events": [s["event"] for s in (came_below, came) if s],
         }
         if due is not None:
-            moment = step["occurred_at"] if step else at
+            moment = came["occurred_at"] if came else at
             item["late_by_minutes"] = None if moment is None else max(0, minutes_between(due, moment))
         out.append(item)
     return out

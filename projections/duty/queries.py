@@ -25,6 +25,7 @@ __all__ = [
     "EXCLUSIVE_ROLES",
     "GROUP_ROLES",
     "REQUIRED_ROLES",
+    "held_by",
     "holders_at",
     "holders_of",
     "responsibility",
@@ -123,6 +124,31 @@ async def holders_of(
             args += role_list
         sql += " ORDER BY a.target, a.role, a.valid_from, a.assignment_id"
         out += [_holding(r) for r in await db.fetch(sql, *args)]
+    return out
+
+
+async def held_by(
+    db: SQL, holders: Iterable[str], at: str, position: int, roles: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """The assignments held by any of ``holders`` (people or units) at valid time ``at`` as
+    known at ``position``, ordered by holder, role."""
+    wanted = list(dict.fromkeys(holders))
+    role_list = list(roles) if roles is not None else None
+    if not wanted or role_list == []:
+        return []
+    at = as_key(at)
+    out: list[dict[str, Any]] = []
+    for chunk in chunks(wanted):
+        sql = (
+            _AT_MOMENT + f"WHERE a.holder IN ({', '.join('?' * len(chunk))}) "
+            "AND a.recorded_from <= ? AND ? < a.recorded_to AND a.valid_from <= ? AND ? < a.valid_to"
+        )
+        args: list[Any] = [at, at, position, position, at, at, position, position, *chunk]
+        args += [position, position, at, at]
+        if role_list is not None:
+            sql += f" AND a.role IN ({', '.join('?' * len(role_list))})"
+            args += role_list
+        out += [_holding(r) for r in await db.fetch(sql + " ORDER BY a.holder, a.role, a.target", *args)]
     return out
 
 

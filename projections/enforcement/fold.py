@@ -45,12 +45,24 @@ class EnforcementProjector(Projector):
                 inserts.setdefault(_INSERTS[event.type], []).append(_ROWS[event.type](event))
             elif event.type == "sanction.lifted":
                 d = event.data
-                row = (utc_key(event.occurred_at), d["reason"], event.position, event.hash, d["sanction_id"])
-                updates.setdefault(_LIFT, []).append(row)
+                lift: tuple[Any, ...] = (
+                    utc_key(event.occurred_at),
+                    d["reason"],
+                    event.position,
+                    event.hash,
+                    d["sanction_id"],
+                )
+                updates.setdefault(_LIFT, []).append(lift)
             elif event.type == "illegal_site.stopped":
                 d = event.data
-                row = (utc_key(event.occurred_at), event.position, event.hash, d.get("by"), d["site_id"])
-                updates.setdefault(_STOP, []).append(row)
+                stop: tuple[Any, ...] = (
+                    utc_key(event.occurred_at),
+                    event.position,
+                    event.hash,
+                    d.get("by"),
+                    d["site_id"],
+                )
+                updates.setdefault(_STOP, []).append(stop)
         for sql, rows in inserts.items():
             await tx.executemany(sql, rows)
         for sql, rows in updates.items():

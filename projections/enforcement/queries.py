@@ -12,7 +12,7 @@ from ledger.store.sql import SQL
 from projections.base import cite
 from projections.bitemporal import chunks
 
-__all__ = ["SANCTION_COLUMNS", "sanction_item", "sanctions_before"]
+__all__ = ["SANCTION_COLUMNS", "sanction_item", "sanctions_before", "sanctions_of"]
 
 SANCTION_COLUMNS = (
     "sanction_id, target, kind, basis_refs, issued_by, amount_cny, until_at, note, imposed_at, position, hash, "
@@ -59,3 +59,13 @@ async def sanctions_before(db: SQL, targets: Sequence[str], at: str, position: i
         out += [sanction_item(r, position) for r in rows]
     out.sort(key=lambda s: (s["imposed_at"], s["events"][0]["position"]))
     return out
+
+
+async def sanctions_of(db: SQL, target: str, position: int) -> list[dict[str, Any]]:
+    """Every sanction on ``target`` known at ``position``, oldest first."""
+    rows = await db.fetch(
+        f"SELECT {SANCTION_COLUMNS} FROM sanctions WHERE target = ? AND position <= ? ORDER BY imposed_at, position",
+        target,
+        position,
+    )
+    return [sanction_item(r, position) for r in rows]

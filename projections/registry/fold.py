@@ -288,7 +288,7 @@ class _Page:
                 self.tree.replace(unit, closure_rows(unit, [], self._rows_of), position)
 
     def _rows_of(self, unit_id: str) -> list[TreeRow]:
-        return [tuple(c) for c in self.tree.current(unit_id)]  # type: ignore[misc]
+        return [(c[0], int(c[1]), c[2], c[3]) for c in self.tree.current(unit_id)]
 
     async def flush(self) -> None:
         if self.new_facts:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from projections.asof import as_of
-from projections.responsibility import UnknownUnit, holders_at, responsibility, timeline
+from projections.duty import holders_at, responsibility, timeline
+from projections.registry import UnknownUnit
 from tests.projections.support import dump_tables, ledger_with, post, sample_events
 
 XINYUAN = "91371302MA3C4R1X0A"  # 鑫源化工, 兰山街道 (its territorial duty changes hands on 11-15)
@@ -15,7 +16,7 @@ YONGSHENG = "91371311MA3F9L3Z2C"  # 永盛冶金, 傅庄街道, 罗庄区 (the a
 HANDOVER = 68  # the sample's assignment.made of A-4R1X0A-TERR-2 with supersedes
 CORRECTION = 69  # the back-dated correction of A-DD1-371311's valid_from (10-01 → 09-25)
 
-TABLES = ("assignments", "accountability_accidents", "accountability_hazards")
+TABLES = ("assignments",)
 
 
 def _who(holdings: list[dict[str, Any]], role: str) -> list[str]:
@@ -261,7 +262,7 @@ async def test_ended_corrected_reopened_and_holder_corrected(db_url: str) -> Non
         ]
         # rebuilt in one page (versions closed in memory) == built one event at a time
         incremental = {t: v for t, v in (await dump_tables(store, runner)).items() if t in TABLES}
-        await runner.rebuild(["responsibility"])
+        await runner.rebuild(["duty"])
         assert {t: v for t, v in (await dump_tables(store, runner)).items() if t in TABLES} == incremental
 
 
@@ -289,9 +290,8 @@ async def test_rebuild_equals_the_incremental_build_event_by_event(db_url: str) 
             await post(store, [event])
             await runner.catch_up()
         incremental = await dump_tables(store, runner)
-        await runner.rebuild(["responsibility"])
+        await runner.rebuild(["duty"])
         rebuilt = await dump_tables(store, runner)
         for table in TABLES:
             assert rebuilt[table] == incremental[table], table
         assert len(incremental["assignments"]) == 37  # 35 made + the superseded and the corrected versions
-        assert len(incremental["accountability_accidents"]) == 1

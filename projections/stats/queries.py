@@ -1,23 +1,22 @@
-"""Dashboard figures for a jurisdiction (SPEC §7): hazards by state and severity, the
-rectification rate, major hazards under listed supervision, accidents by grade, inspections
-by kind — as known at a position.
+"""Dashboard figures for a jurisdiction: hazards by state and severity, the rectification rate,
+major hazards under listed supervision, accidents by grade, inspections by kind — as known
+at a position, in the subtree of the tree in force at the end of the period.
 
-Hazards are counted in the state they were in at the end of the period (``to``, default:
-whatever has happened) — every hazard reported by then, as 台账 totals are; ``reported_in_period``
-counts those reported within ``[from, to)``. The rectification rate follows the seeds' count
-(临沂 2020 总结: 39,646 handed over, 35,486 rectified): rectified = rectified, verified or closed;
-handed over = every hazard past ``reported``.
+Hazards are counted in the state they were in at the end of the period (``to``, default: now)
+— every hazard reported by then, as 台账 totals are; ``reported_in_period`` counts those
+reported within ``[from, to)``. The rectification rate follows the seeds' count (临沂 2020
+总结: 39,646 handed over, 35,486 rectified): rectified = rectified, verified or closed;
+handed over = every hazard past 入库 (one rectified on the spot counts as both).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ledger.domain import grade_label
+from ledger.labels import label
 from ledger.store.sql import SQL
-from projections.hazards import OVERDUE_STATES
-from projections.timekeys import FOREVER
-from projections.units import subtree_sql
+from projections.hazards import OVERDUE_STATES, latest_sql
+from projections.registry import Within
 
 __all__ = ["stats"]
 
@@ -26,34 +25,20 @@ STATES = ("reported", "assigned", "rectified", "verification_failed", "verified"
 RECTIFIED = ("rectified", "verified", "closed")
 
 
-async def stats(
-    db: SQL,
-    scope: str | None,
-    from_: str | None,
-    to: str | None,
-    position: int,
-    now: str | None = None,
-) -> dict[str, Any]:
-    """``from_``/``to``: UTC keys bounding the period ``[from_, to)`` (None: open). ``now``
-    judges "overdue" (default ``to``, else the current time)."""
+async def stats(db: SQL, scope: str | None, from_: str | None, to: str, position: int) -> dict[str, Any]:
+    """``from_`` / ``to``: UTC keys bounding the period ``[from_, to)`` (``from_`` None: open)."""
     start = from_ or ""
-    end = to or FOREVER
-    if now is None:
-        if to is not None:
-            now = to
-        else:
-            from projections.hazards import _now_key
-
-            now = _now_key()
-    scope_sql = f" AND {subtree_sql('unit_id')}" if scope is not None else ""
-    scope_args: list[Any] = [scope] if scope is not None else []
-
+    within = Within(scope, to, position) if scope is not None else None
+    scope_sql = f" AND {within.sql('unit_id')}" if within else ""
+    accident_scope = f" AND {within.sql('a.unit_id')}" if within else ""
+    scope_args = within.args if within else []
     rows = await db.fetch(
-        "SELECT t.state, t.severity, t.supervision_level, t.deadline, t.reported_at FROM hazard_transitions t JOIN ("
-        "SELECT hazard_id, MAX(position) AS p FROM hazard_transitions WHERE position <= ? AND occurred_at < ?"
-        f"{scope_sql} GROUP BY hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position",
+        latest_sql(
+            "t.state, t.severity, t.supervision_level, t.deadline, t.reported_at",
+            within.sql("unit_id") if within else "",
+        ),
         position,
-        end,
+        to,
         *scope_args,
     )
     by_state = dict.fromkeys(STATES, 0)
@@ -70,22 +55,25 @@ async def stats(
             handed_over += 1
         if state in RECTIFIED:
             rectified += 1
-        if state in OVERDUE_STATES and deadline is not None and deadline < now:
+        if state in OVERDUE_STATES and deadline is not None and deadline < to:
             overdue += 1
-        if start <= reported_at < end:
+        if start <= reported_at < to:
             reported_in_period += 1
         if level is not None and severity == "major":
             listed[level] = listed.get(level, 0) + 1
             if state != "closed":
                 listed_open[level] = listed_open.get(level, 0) + 1
     total = len(rows)
-
     accident_rows = await db.fetch(
-        "SELECT grade, COUNT(*), SUM(deaths), SUM(serious_injuries), SUM(direct_loss_cny) FROM accidents "
-        f"WHERE position <= ? AND occurred_at >= ? AND occurred_at < ?{scope_sql} GROUP BY grade",
+        "SELECT f.grade, COUNT(*), SUM(f.deaths), SUM(f.serious_injuries), SUM(f.direct_loss_cny) FROM accidents a "
+        "JOIN accident_figures f ON f.accident_id = a.accident_id AND f.position = (SELECT MAX(x.position) FROM "
+        "accident_figures x WHERE x.accident_id = a.accident_id AND x.position <= ?) "
+        f"WHERE a.position <= ? AND a.occurred_at >= ? AND a.occurred_at < ?{accident_scope} "
+        "GROUP BY f.grade",
+        position,
         position,
         start,
-        end,
+        to,
         *scope_args,
     )
     accidents = {r[0]: r for r in accident_rows}
@@ -94,7 +82,7 @@ async def stats(
         f"WHERE position <= ? AND occurred_at >= ? AND occurred_at < ?{scope_sql} GROUP BY kind ORDER BY kind",
         position,
         start,
-        end,
+        to,
         *scope_args,
     )
     units_inspected = await db.fetch(
@@ -102,20 +90,20 @@ async def stats(
         f"WHERE position <= ? AND occurred_at >= ? AND occurred_at < ?{scope_sql}",
         position,
         start,
-        end,
+        to,
         *scope_args,
     )
     return {
         "scope": scope,
         "from": from_,
         "to": to,
-        "position": position,
         "hazards": {
             "total": total,
             "open": total - by_state.get("closed", 0),
             "overdue": overdue,
             "reported_in_period": reported_in_period,
             "by_state": by_state,
+            "by_state_labels": {s: label("hazard_state", s) for s in STATES},
             "by_severity": by_severity,
             "handed_over": handed_over,
             "rectified": rectified,
@@ -135,7 +123,7 @@ async def stats(
             "by_grade": [
                 {
                     "grade": grade,
-                    "label": grade_label(grade),
+                    "label": label("accident_grade", grade),
                     "count": int(accidents[grade][1]) if grade in accidents else 0,
                     "deaths": int(accidents[grade][2] or 0) if grade in accidents else 0,
                 }
@@ -146,5 +134,6 @@ async def stats(
             "total": sum(int(r[1]) for r in inspection_rows),
             "units_inspected": int(units_inspected[0][0]) if units_inspected else 0,
             "by_kind": {r[0]: int(r[1]) for r in inspection_rows},
+            "by_kind_labels": {r[0]: label("inspection_kind", r[0]) for r in inspection_rows},
         },
     }
