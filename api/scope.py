@@ -22,9 +22,16 @@ _UNIT_FIELD = {
     "evaluation.scored": "unit_id",
     "assignment.made": "target",
     "policy.adopted": "jurisdiction",
+    "visit.made": "target",
 }
 #: for events about an existing entity: the attribute of its aggregate naming its unit
-_ENTITY_UNIT = {"hazard": "unit_id", "accident": "unit_id", "person": "unit_id", "assignment": "target"}
+_ENTITY_UNIT = {
+    "hazard": "unit_id",
+    "accident": "unit_id",
+    "person": "unit_id",
+    "assignment": "target",
+    "illegal_site": "unit_id",
+}
 
 
 def event_unit(event: Proposed, domain: Domain, batch: Sequence[Proposed]) -> str | None:

@@ -379,7 +379,7 @@ def _redacted_event(e: StoredEvent) -> StoredEvent:
 TYPE_LABELS = {
     "unit.registered": "单位登记",
     "unit.updated": "单位变更",
-    "unit.closed": "单位注销",
+    "unit.closed": "单位关闭或撤销",
     "person.registered": "人员登记",
     "person.updated": "人员变更",
     "person.departed": "人员离任",
@@ -399,8 +399,8 @@ TYPE_LABELS = {
     "accident.reported": "事故报告",
     "accident.investigation_opened": "事故调查启动",
     "accident.investigation_concluded": "事故调查结论",
-    "sanction.imposed": "问责处理",
-    "sanction.lifted": "问责解除",
+    "sanction.imposed": "处理处罚",
+    "sanction.lifted": "处理处罚解除",
     "illegal_site.found": "发现非法违法场所",
     "exam.taken": "考试",
     "evaluation.scored": "考核评分",
@@ -601,13 +601,13 @@ def _overview(dossier: dict[str, Any]) -> list[tuple[str, str]]:
             ("行业", unit.get("industry") or ""),
             ("期间", dossier.get("period") or "全部"),
             ("检查次数", str(len(dossier.get("inspections", [])))),
-            ("问责处理", str(len(dossier.get("sanctions", [])))),
+            ("处理处罚", str(len(dossier.get("sanctions", [])))),
         ]
     else:
         own = [e for e in dossier["evidence"] if e["stream"] == dossier["subject"]]
         rows += [("人员记录", e["summary"]) for e in own]
         rows.append(("担任职责", str(len(dossier.get("holdings", [])))))
-        rows.append(("问责处理", str(len(dossier.get("sanctions", [])))))
+        rows.append(("处理处罚", str(len(dossier.get("sanctions", [])))))
     rows += [
         ("所依据的账本位置", f"截至第 {dossier['known_at_position']} 号事件"),
         ("生成时间", dossier["generated_at"]),
@@ -703,7 +703,7 @@ def write_pdf(path: Path, dossier: dict[str, Any]) -> None:
                 )
     else:
         story.append(p("（本对象没有责任链）"))
-    for label, key in (("检查记录", "inspections"), ("问责处理", "sanctions")):
+    for label, key in (("检查记录", "inspections"), ("处理处罚", "sanctions")):
         items = (dossier.get("accountability") or {}).get(key) if key not in dossier else dossier[key]
         if items:
             story.append(p(label, h3))

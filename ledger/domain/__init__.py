@@ -11,7 +11,7 @@ from ledger.domain.accidents import GRADE_LABELS, GRADES, Accident, accident_gra
 from ledger.domain.assignments import Assignment
 from ledger.domain.base import Entity
 from ledger.domain.decider import Domain, DomainDecision
-from ledger.domain.enforcement import IllegalSite, Report, Sanction
+from ledger.domain.enforcement import SANCTION_CLASSES, IllegalSite, Report, Sanction, sanction_class
 from ledger.domain.hazards import HAZARD_STATES, Hazard, Inspection
 from ledger.domain.policy import (
     BASELINE_RULES,
@@ -28,6 +28,7 @@ from ledger.domain.rules import RULES
 from ledger.domain.schema import POLICY_RULES, SCHEMAS, json_schema
 from ledger.domain.units import Person, Unit
 from ledger.domain.validate import validate
+from ledger.domain.visits import Visit
 
 __all__ = [
     "BASELINE_RULES",
@@ -39,6 +40,7 @@ __all__ = [
     "POLICY_RULES",
     "RULES",
     "RULE_KEYS",
+    "SANCTION_CLASSES",
     "SCHEMAS",
     "Accident",
     "AdoptedRules",
@@ -55,10 +57,12 @@ __all__ = [
     "RuleSet",
     "Sanction",
     "Unit",
+    "Visit",
     "accident_grade",
     "grade_label",
     "json_schema",
     "rebuild",
     "resolve_rules",
+    "sanction_class",
     "validate",
 ]

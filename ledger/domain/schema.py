@@ -141,10 +141,14 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
         "unit_id": req(ident()),
         "changes": req(obj(_all_optional(_UNIT_ATTRIBUTES), min_properties=1)),
         "reason": opt(TEXT),
-        # when the change took effect in the world (default: occurred_at); the tree in valid time
+        # when the change takes effect in valid time (default: the event's occurred_at)
         "valid_from": opt(TIMESTAMP),
     },
-    "unit.closed": {"unit_id": req(ident()), "reason": req(TEXT)},
+    "unit.closed": {
+        "unit_id": req(ident()),
+        "reason": req(enum(enums.UNIT_CLOSURE_REASONS)),
+        "note": opt(TEXT),
+    },
     "person.registered": {
         "person_id": req(ident()),
         "name": req(TEXT),
@@ -240,6 +244,8 @@ _HAZARDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "by": req(ident("holder")),
         "measures": req(TEXT),
         "cost_cny": opt(number()),
+        # 立查立改 (枣庄 2021 通知 五): rectified on the spot, with no hand-over before it
+        "on_the_spot": opt(BOOLEAN),
     },
     "hazard.verified": {
         "hazard_id": req(ident()),
@@ -288,11 +294,30 @@ _ACCIDENTS: Final[dict[str, dict[str, FieldSpec]]] = {
         "to_unit": req(ident("unit")),
         "by": req(ident("holder")),
     },
+    "accident.corrected": {
+        "accident_id": req(ident()),
+        "deaths": opt(integer(0)),
+        "serious_injuries": opt(integer(0)),
+        "direct_loss_cny": opt(number(0)),
+        "reason": req(TEXT),
+        "grade": {
+            "type": "forbidden",
+            "required": False,
+            "rule": "accident.grade",
+            "why": "the grade is derived again from the corrected figures (条例 第3条) and is never posted",
+        },
+    },
     "accident.investigation_opened": {
         "accident_id": req(ident()),
         "level": req(enum(enums.INVESTIGATION_LEVELS)),
         "elevated": opt(BOOLEAN),
         "led_by": opt(ident("unit")),
+    },
+    "accident.investigation_extended": {
+        "accident_id": req(ident()),
+        "days": req(integer(1, 60)),
+        "approved_by": req(ident("holder")),
+        "reason": opt(TEXT),
     },
     "accident.investigation_concluded": {
         "accident_id": req(ident()),
@@ -331,6 +356,19 @@ _ENFORCEMENT: Final[dict[str, dict[str, FieldSpec]]] = {
         "description": req(TEXT),
         "stopped": req(BOOLEAN),
         "address": opt(TEXT),
+    },
+    "illegal_site.stopped": {
+        "site_id": req(ident()),
+        "by": req(ident("holder")),
+        "measures": req(TEXT),
+    },
+    "visit.made": {
+        "visit_id": req(ident()),
+        "holder": req(ident("holder")),
+        "target": req(ident("unit")),
+        "purpose": req(enum(enums.VISIT_PURPOSES)),
+        "participants": opt(array(ident("person"), unique=True)),
+        "note": opt(TEXT),
     },
     "exam.taken": {
         "person_id": req(ident()),
