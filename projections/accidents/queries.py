@@ -317,5 +317,4 @@ async def accident(db: SQL, accident_id: str, position: int, at: str | None = No
         report["to_unit_name"] = names.get(report["to_unit"]) if report["to_unit"] else None
     for person in found["investigation"]["responsible"]:
         person["holder_name"] = names.get(person["holder"])
-    found["events"] = [*found["events"], *(s["event"] for s in steps)]
     return found

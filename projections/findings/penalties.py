@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from ledger.domain.enums import ADMINISTRATIVE_PENALTY_KINDS
 from projections.accidents import accident_rows
 from projections.base import cite
 from projections.findings.context import Context, unit_subject
@@ -22,8 +23,8 @@ from projections.timekeys import add_days
 
 __all__ = ["PENALTY_KINDS", "repeat_penalties", "three_musts"]
 
-#: 行政处罚 under the 安全生产法 that count towards 第113条
-PENALTY_KINDS = ("warning", "fine", "max_fine", "suspension", "license_suspended", "license_revoked")
+#: 行政处罚 that count towards 第113条 (the domain's list: not 警示, 约谈, 黑名单 …)
+PENALTY_KINDS = ADMINISTRATIVE_PENALTY_KINDS
 
 
 async def _major_hazards(ctx: Context, unit_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
