@@ -191,7 +191,7 @@ class Activity:
                 "note": "拒不整改，提请县级人民政府关闭取缔",
             },
         )
-        self.out.add(day + 11 * 60, "unit.closed", {"unit_id": e.uid, "reason": "关闭取缔"})
+        self.out.add(day + 11 * 60, "unit.closed", {"unit_id": e.uid, "reason": "shut_down", "note": "关闭取缔"})
         e.closed_at = day + 11 * 60
 
     # --- one month ------------------------------------------------------------------------
