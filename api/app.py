@@ -95,14 +95,16 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = await open_ledger(settings.database_url)
     runner = ProjectionRunner(store, all_projectors())
-    await runner.catch_up()
+    # the read models are folded by one process at a time (the lease): this one folds in the
+    # background when it holds it; reads wait for them (honest reads) and /readyz tells
+    await runner.load_positions()
     app[STORE] = store
     app[RUNNER] = runner
     app[TREE] = LogTree(store)
     # LEDGER_SIGNING_KEY: created (mode 0600) on first start when absent
     app[SIGNER] = load_or_create_signing_key(settings.signing_key)
     task = asyncio.create_task(runner.run(), name="projections")
-    log.info("ledger open", database=settings.database_url.split("@")[-1], head=runner.position())
+    log.info("ledger open", database=settings.database_url.split("@")[-1], folded=runner.position())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -123,9 +123,16 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
-        behind = (await store.head()).position - runner.position()
-        with progress_bar("projecting", behind) as bar:
-            await runner.catch_up(bar.update)
+        head = (await store.head()).position
+        behind = head - runner.position()
+        if await store.backend.try_fold_lease():
+            with progress_bar("projecting", behind) as bar:
+                await runner.catch_up(bar.update)
+        else:  # another process folds: wait for it to reach the head
+            log.info("another process folds the read models; waiting for it", head=head)
+            while not await runner.wait_for(head, 3600):
+                pass
+            await runner.load_positions()
         if args.once:
             print(f"projections are at position {runner.position()}")
             return 0
@@ -142,6 +149,10 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
     store = await open_ledger(settings.database_url, decider=_no_rules())
     try:
+        if not await store.backend.try_fold_lease():
+            raise LedgerError(
+                "another process folds the read models (a `ledger serve` or `ledger project`); stop it first"
+            )
         runner = ProjectionRunner(store, all_projectors())
         total = (await store.head()).position
         with progress_bar(f"rebuilding {', '.join(args.names) or 'all projections'}", total) as bar:

@@ -7,6 +7,12 @@ not seen, in one transaction per page together with every new position.
 Honest reads (SPEC §2): a read that must reflect position P waits until the read models
 have folded P (``wait_for``) — woken at once when this process folds, polling the tracked
 positions when another process does.
+
+One folder (SPEC §12): any number of processes may run against one database; ``run`` folds
+only while this process holds the backend's folding lease (a PostgreSQL session advisory
+lock, a ``flock`` beside a SQLite file), which the database or the OS frees when the holder
+dies; the others keep trying and take over within about ``LEASE_RETRY`` seconds. Each page's
+transaction also checks the stored positions, so that no page is ever folded twice.
 """
 
 from __future__ import annotations
@@ -30,6 +36,16 @@ PAGE = 5000
 FOLLOW_PAUSE = 0.05
 #: how often a reader polls the tracked positions when another process folds
 POLL_FOLDED = 0.01
+#: how often a process without the folding lease asks for it, and the folder checks it still holds it
+LEASE_RETRY = 1.0
+
+
+class _Stale(Exception):
+    """Another process folded further than this one believed: start again from the stored positions."""
+
+
+class _LeaseLost(Exception):
+    """This process no longer holds the folding lease."""
 
 
 class UnknownProjection(LedgerError):
@@ -111,6 +127,9 @@ class ProjectionRunner:
         if not behind:
             return
         async with self.store.backend.transaction() as tx:
+            stored = dict(await tx.fetch("SELECT name, position FROM projection_positions"))
+            if any(int(stored.get(p.name, 0)) > self._positions[p.name] for p in behind):
+                raise _Stale()  # never fold a page twice, even if two processes ever did fold at once
             for projector in behind:
                 done = self._positions[projector.name]
                 relevant = [e for e in events if e.position > done and e.type in projector.types]
@@ -135,34 +154,54 @@ class ProjectionRunner:
             events = await self.store.read(after=self.position(), limit=PAGE)
             if not events:
                 break
-            await self._apply_page(events)
+            try:
+                await self._apply_page(events)
+            except _Stale:
+                await self.load_positions()
+                continue
             if progress is not None:
                 progress(len(events))
         return self.position()
 
     async def run(self) -> None:
-        """Catch up, then follow the log for ever (a task of the service, or `ledger project`)."""
-        await self.catch_up()
-        self.following = True
-        try:
-            await self._follow()
-        finally:
-            self.following = False
+        """Fold the read models for ever while this process holds the folding lease, and wait
+        for it while another process does (a task of the service, or `ledger project`)."""
+        backend = self.store.backend
+        while True:
+            if not await backend.try_fold_lease():
+                await asyncio.sleep(LEASE_RETRY)
+                continue
+            await self.load_positions()
+            log.info("folding the read models", position=self.position())
+            self.following = True
+            try:
+                await self.catch_up()
+                await self._follow()
+            except _LeaseLost:
+                log.warning("the folding lease was lost; another process folds now")
+            finally:
+                self.following = False
 
     async def _follow(self) -> None:
+        checked = asyncio.get_running_loop().time()
         while True:
             try:
                 async for events in self.store.subscribe_batches(after=self.position(), batch=PAGE):
+                    now = asyncio.get_running_loop().time()
+                    if now - checked > LEASE_RETRY:
+                        if not await self.store.backend.try_fold_lease():
+                            raise _LeaseLost()
+                        checked = now
                     await self._apply_page(events)
                     if len(events) < PAGE and not self._waiters:
                         # under a stream of small appends, gather them into fewer, larger pages
                         # (unless a reader waits for them: honest reads come first)
                         await asyncio.sleep(FOLLOW_PAUSE)
-            except LedgerError:
+            except (LedgerError, _LeaseLost):
                 raise
             except Exception:
-                # the page's transaction rolled back: follow again from the tracked positions,
-                # so that no event of the failed page is skipped
+                # the page's transaction rolled back (or another process had folded it): follow
+                # again from the stored positions, so that no event is skipped or folded twice
                 log.exception("projection failed; retrying", position=self.position())
                 await asyncio.sleep(1)
                 await self.load_positions()

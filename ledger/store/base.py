@@ -112,6 +112,15 @@ class Backend(ABC):
         """A plain SQL read, ``?`` placeholders."""
 
     @abstractmethod
+    async def try_fold_lease(self) -> bool:
+        """Try to become the one process folding the read models; True when this process holds
+        the lease (again). The lease lives as long as this process (or its connection): when
+        the holder dies, the database or the OS frees it, and another process takes it."""
+
+    @abstractmethod
+    async def release_fold_lease(self) -> None: ...
+
+    @abstractmethod
     async def applied_migrations(self) -> set[int]:
         """Versions already applied (creating the bookkeeping table if needed)."""
 

@@ -32,6 +32,8 @@ log = structlog.get_logger("ledger.store.postgres")
 
 #: the advisory lock every writer takes: "ledger" as a 64-bit number
 WRITE_LOCK = 0x6C6564676572
+#: the session-level advisory lock of the one process folding the read models
+FOLD_LOCK = WRITE_LOCK + 2
 CHANNEL = "ledger_events"
 SERVICE_ROLE = "ledger_app"
 
@@ -139,6 +141,7 @@ class PostgresBackend(Backend):
         self.pool = pool
         self._signal = AppendSignal()
         self._listener: asyncpg.Connection | None = None
+        self._lease: asyncpg.Connection | None = None
 
     @classmethod
     async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresBackend:
@@ -234,6 +237,30 @@ class PostgresBackend(Backend):
         await self._listen()
         return await self._signal.wait(seen, timeout)
 
+    async def try_fold_lease(self) -> bool:
+        """A session-level advisory lock on a connection of its own: PostgreSQL frees it the
+        moment that connection drops (the process died, or the network went)."""
+        if self._lease is not None and not self._lease.is_closed():
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self._lease.fetchval("SELECT 1")
+                return True
+            self._lease = None  # the connection is gone, and the lock with it
+        try:
+            conn = await asyncpg.connect(self.dsn)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreUnavailable(f"cannot connect to PostgreSQL for the folding lease: {exc}") from exc
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", FOLD_LOCK):
+            self._lease = conn
+            return True
+        await conn.close()
+        return False
+
+    async def release_fold_lease(self) -> None:
+        if self._lease is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._lease.close(), 5)
+            self._lease = None
+
     async def applied_migrations(self) -> set[int]:
         conn = await asyncpg.connect(self.dsn)
         try:
@@ -259,6 +286,7 @@ class PostgresBackend(Backend):
             await conn.close()
 
     async def close(self) -> None:
+        await self.release_fold_lease()
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._listener.close(), 5)

@@ -8,6 +8,9 @@ small pool of reader threads (WAL lets them read while the writer writes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -115,6 +118,7 @@ class SQLiteBackend(Backend):
         # the writer connection holds one transaction at a time: the appender's and the
         # projections' transactions take turns on it
         self._tx_lock = asyncio.Lock()
+        self._lease: int | None = None  # the file descriptor holding the folding lease
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteBackend:
@@ -217,6 +221,27 @@ class SQLiteBackend(Backend):
         # another process's appends are not signalled here: the timeout makes it a poll
         return await self._signal.wait(seen, timeout)
 
+    async def try_fold_lease(self) -> bool:
+        """An exclusive ``flock`` on a file beside the database: the OS frees it when the
+        process holding it dies."""
+        if self._lease is not None:
+            return True
+        fd = os.open(f"{self.path}.fold-lease", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lease = fd
+        return True
+
+    async def release_fold_lease(self) -> None:
+        if self._lease is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lease, fcntl.LOCK_UN)
+                os.close(self._lease)
+            self._lease = None
+
     async def applied_migrations(self) -> set[int]:
         def run(conn: sqlite3.Connection) -> set[int]:
             conn.execute(
@@ -245,6 +270,8 @@ class SQLiteBackend(Backend):
         await self._write(run)
 
     async def close(self) -> None:
+        await self.release_fold_lease()
+
         def close_all() -> None:
             if self._write_conn is not None:
                 self._write_conn.close()
