@@ -124,11 +124,10 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
         head = (await store.head()).position
-        behind = head - runner.position()
         if await store.backend.try_fold_lease():
-            with progress_bar("projecting", behind) as bar:
+            with progress_bar("projecting", head - runner.position()) as bar:
                 await runner.catch_up(bar.update)
-        else:  # another process folds: wait for it to reach the head
+        elif args.once:  # another process folds: wait for it to reach the head
             log.info("another process folds the read models; waiting for it", head=head)
             while not await runner.wait_for(head, 3600):
                 pass
