@@ -127,7 +127,9 @@ class ProjectionRunner:
         if not behind:
             return
         async with self.store.backend.transaction() as tx:
-            stored = dict(await tx.fetch("SELECT name, position FROM projection_positions"))
+            stored: dict[str, int] = {
+                n: int(p) for n, p in await tx.fetch("SELECT name, position FROM projection_positions")
+            }
             if any(int(stored.get(p.name, 0)) > self._positions[p.name] for p in behind):
                 raise _Stale()  # never fold a page twice, even if two processes ever did fold at once
             for projector in behind:

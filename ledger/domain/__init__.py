@@ -15,7 +15,6 @@ from ledger.domain.enforcement import SANCTION_CLASSES, IllegalSite, Report, San
 from ledger.domain.hazards import HAZARD_STATES, Hazard, Inspection
 from ledger.domain.policy import (
     BASELINE_RULES,
-    DEFAULT_RULES,
     LOCAL_KEYS,
     RULE_KEYS,
     AdoptedRules,
@@ -32,7 +31,6 @@ from ledger.domain.visits import Visit
 
 __all__ = [
     "BASELINE_RULES",
-    "DEFAULT_RULES",
     "GRADES",
     "GRADE_LABELS",
     "HAZARD_STATES",

@@ -21,7 +21,6 @@ __all__ = [
     "BASELINE_KEYS",
     "BASELINE_RULES",
     "BASELINE_SOURCES",
-    "DEFAULT_RULES",
     "LOCAL_KEYS",
     "NOTICE_PARTS",
     "RULE_KEYS",
@@ -83,24 +82,6 @@ _COMPANIONS: Final[dict[str, tuple[str, Any]]] = {
     "monthly_report_day": ("monthly_report_kinds", ["township", "department"]),
     "monthly_report_kinds": ("monthly_report_day", 1),
 }
-
-#: superseded by ``BASELINE_RULES`` + adopted policies; kept only until the read side moves over
-DEFAULT_RULES: Final[dict[str, Any]] = {
-    "accident_report_minutes": {"initial": 20, "written": 60, "detailed": 120},
-    "hazard_progress_days": 15,
-    "monthly_report_day": 1,
-    "monthly_report_kinds": ["township", "department"],
-    "covering_visit_days": 7,
-    "principal_inspection_days": 31,
-    "illegal_sites_dismissal": {"township": 1, "county": 2},
-    "ranking": {"county_warning": 1, "county_statement": 2, "township_interview": 10},
-    "elevate_general_accidents": False,
-    "major_hazard_requires_suspension": False,
-    "veto_grades": ["larger", "major", "especially_major"],
-    "repeat_penalties": {"in_180_days": 3, "in_365_days": 4},
-    "investigation_report_days": 60,
-}
-
 
 @dataclass(frozen=True)
 class AdoptedRules:
