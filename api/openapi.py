@@ -49,6 +49,7 @@ def _get(summary: str, *params: dict[str, Any], public: bool = False) -> dict[st
             "401": PROBLEM,
             "403": PROBLEM,
             "404": PROBLEM,
+            "503": PROBLEM,
         },
     }
     if public:
@@ -61,7 +62,8 @@ AT = _param("at", description="valid time, RFC 3339 with an offset (default: now
 KNOWN_AT = _param(
     "known_at", description="transaction time: what the ledger said then (default: now)", format="date-time"
 )
-SCOPE = _param("scope", description="a unit id: its subtree")
+SCOPE = _param("scope", description="a unit id: its subtree (default: the caller's jurisdiction)")
+TZ = _param("tz", description="the time zone of the answer's instants: +08:00 (default), Z, or a name (Asia/Shanghai)")
 
 
 @cache
@@ -108,12 +110,40 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             "/v1/streams/{stream}": {"get": _get("One entity's events and current state", _param("stream", "path"))},
+            "/v1/units": {
+                "get": _get(
+                    "Units whose name, former name or code holds `q`, within the caller's jurisdiction",
+                    _param("q", description="1 to 100 characters of a name or a code"),
+                    SCOPE,
+                    _param("limit", type="integer", minimum=1, maximum=100),
+                    AT,
+                    KNOWN_AT,
+                    TZ,
+                )
+            },
+            "/v1/people": {
+                "get": _get(
+                    "People whose name or id holds `q`, whose home unit lies within the caller's jurisdiction",
+                    _param("q", description="1 to 100 characters of a name or an id"),
+                    SCOPE,
+                    _param("limit", type="integer", minimum=1, maximum=100),
+                    AT,
+                    KNOWN_AT,
+                    TZ,
+                )
+            },
+            "/v1/units/{unit_id}": {
+                "get": _get(
+                    "A unit as it was at `at`, and its children then", _param("unit_id", "path"), AT, KNOWN_AT, TZ
+                )
+            },
             "/v1/units/{unit_id}/responsibility": {
                 "get": _get(
                     "Who was responsible for a unit and up its covering chain, at `at` as known at `known_at`",
                     _param("unit_id", "path"),
                     AT,
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/units/{unit_id}/timeline": {
@@ -124,29 +154,39 @@ def openapi_document() -> dict[str, Any]:
                     _param("from", format="date-time"),
                     _param("to", format="date-time"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/overdue": {
                 "get": _get(
-                    "Every item past its deadline at `at`",
+                    "Every item past its deadline at `at`, with who answers for it and the policy it was judged by",
                     SCOPE,
                     AT,
                     KNOWN_AT,
+                    TZ,
                     _param("kind", description="comma-separated kinds"),
                 )
             },
             "/v1/accidents/{accident_id}/accountability": {
-                "get": _get("The accountability chain of an accident", _param("accident_id", "path"), KNOWN_AT)
+                "get": _get("The accountability chain of an accident", _param("accident_id", "path"), KNOWN_AT, TZ)
+            },
+            "/v1/hazards/{hazard_id}/accountability": {
+                "get": _get("The accountability chain of a hazard", _param("hazard_id", "path"), KNOWN_AT, TZ)
             },
             "/v1/hazards": {
                 "get": _get(
                     "The hazard ledger (隐患台账)",
                     SCOPE,
-                    _param("state"),
+                    _param("state", description="a state, open or overdue"),
                     _param("severity"),
-                    _param("limit", type="integer", minimum=0, maximum=1000),
+                    _param("unit", description="one unit's hazards"),
+                    _param("from", description="reported at or after", format="date-time"),
+                    _param("to", description="reported before", format="date-time"),
+                    _param("limit", type="integer", minimum=1, maximum=1000),
                     _param("after"),
+                    AT,
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/stats": {
@@ -156,14 +196,16 @@ def openapi_document() -> dict[str, Any]:
                     _param("from", format="date-time"),
                     _param("to", format="date-time"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/findings": {
                 "get": _get(
                     "Findings of the rules of SPEC §6",
                     SCOPE,
-                    _param("period", description="2019Q4, 2019-10 or 2019"),
+                    _param("period", description="2019, 2019H2, 2019Q4, 2019-10, 2019-10-H1 or 2019-W42"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/integrity/checkpoint": {"get": _get("A signed checkpoint of the whole log (Ed25519)")},
