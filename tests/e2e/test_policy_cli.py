@@ -47,7 +47,8 @@ async def test_list_and_show_need_no_database() -> None:
     listed = await cli("policy", "list")
     assert listed.returncode == 0, listed.stderr
     assert "POL-371300-2019-119  临沂市（371300）  2019-10-19 至 2019-12-31" in listed.stdout
-    assert "POL-371300-2020-SUMMARY" in listed.stdout and "sets no rule key" in listed.stdout
+    assert "POL-371300-2020-SUMMARY" in listed.stdout
+    assert "sets no rule key" in listed.stdout
     shown = await cli("policy", "show", "POL-371300-2019-119")
     assert shown.returncode == 0, shown.stderr
     assert "ranking = " in shown.stdout
@@ -66,11 +67,13 @@ async def test_adopt_posts_through_the_domain_and_is_refused_like_any_event(db_u
     assert adopted.returncode == 0, adopted.stderr
     assert "adopted POL-371300-2019-119 (临应急发〔2019〕119号) for 371300" in adopted.stdout
     again = await cli("--database", db_url, "policy", "adopt", "POL-371300-2019-119")
-    assert again.returncode == 2 and "registry.duplicate" in again.stderr
+    assert again.returncode == 2
+    assert "registry.duplicate" in again.stderr
 
     nowhere = await cli("--database", db_url, "policy", "adopt", "POL-431127-2019")  # 蓝山县 is not registered
     assert nowhere.returncode == 2
-    assert nowhere.stderr.count("\n") == 1 and "registry.unknown" in nowhere.stderr
+    assert nowhere.stderr.count("\n") == 1
+    assert "registry.unknown" in nowhere.stderr
 
     here = await cli(
         "--database", db_url, "policy", "adopt", "POL-431127-2019",
@@ -79,9 +82,11 @@ async def test_adopt_posts_through_the_domain_and_is_refused_like_any_event(db_u
     assert here.returncode == 0, here.stderr
     backwards = await cli("--database", db_url, "policy", "adopt", "POL-370000-ILLEGAL-SITES", "--to",
                           "2019-01-01T00:00:00+08:00")  # fmt: skip
-    assert backwards.returncode == 2 and "policy.interval" in backwards.stderr
+    assert backwards.returncode == 2
+    assert "policy.interval" in backwards.stderr
     open_part = await cli("--database", db_url, "policy", "adopt", "POL-141000-2020-1", "--jurisdiction", "371300")
-    assert open_part.returncode == 2 and "within_days" in open_part.stderr
+    assert open_part.returncode == 2
+    assert "within_days" in open_part.stderr
     given = await cli("--database", db_url, "policy", "adopt", "POL-141000-2020-1", "--jurisdiction", "371300",
                       "--set", "fatal_accident_sanctions.within_days=30")  # fmt: skip
     assert given.returncode == 0, given.stderr
