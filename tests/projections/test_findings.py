@@ -60,7 +60,8 @@ def rules_of(found: list[dict[str, Any]], rule: str) -> list[dict[str, Any]]:
 async def test_the_sample_quarter(db_url: str) -> None:
     """2019Q4 of the sample: 罗庄区 last (warned), the two last make statements; the failed
     exam of a principal; 一票否决 for the township and the department of the 较大 accident;
-    the unstopped site in 汤头街道 against its principal, judged by 临应急发〔2019〕119号."""
+    the unstopped site in 汤头街道 against its principal (the head of government), judged by the
+    山东省 rule 临应急发〔2019〕119号 二(四) quotes."""
     events = sample_events()
     async with ledger_with(db_url, events) as (store, _runner):
         found = await findings(store.backend, None, "2019Q4", len(events), now=NOW)
@@ -82,7 +83,6 @@ async def test_the_sample_quarter(db_url: str) -> None:
         assert warned["detail"]["score"] == 78.0
         assert [e["type"] for e in warned["evidence"]] == ["evaluation.scored"]
         assert warned["policy"]["default"] is True
-        assert warned["policy"]["in_force"] == ["POL-371300-2019-119"]
         assert {f["subject"]["id"] for f in rules_of(found, "ranking.county_statement")} == {"371311", "371312"}
 
         (exam,) = rules_of(found, "exam.principal_failed")
@@ -99,8 +99,8 @@ async def test_the_sample_quarter(db_url: str) -> None:
         assert dismissal["subject"]["id"] == "P-371312101-001"
         assert dismissal["subject"]["role"] == "principal"
         assert dismissal["unit_id"] == "371312101"
-        assert dismissal["policy"]["policy_id"] == "POL-371300-2019-119"
-        assert dismissal["policy"]["basis"] == "临应急发〔2019〕119号"
+        assert dismissal["policy"]["policy_id"] == "POL-370000-ILLEGAL-SITES"  # the province's rule, quoted by 二(四)
+        assert dismissal["policy"]["basis"].startswith("山东省委、省政府关于非法企业“一律撤职”的规定")
         assert dismissal["detail"]["month"] == "2019-11"
         for finding in found:
             for ref in finding["evidence"]:
@@ -185,14 +185,14 @@ async def test_a_policy_changes_a_threshold_from_its_valid_from(db_url: str) -> 
 
         before = await county_findings(head)
         assert set(before) == {"2019-11"}
-        assert before["2019-11"]["policy"]["basis"] == "临应急发〔2019〕119号"
+        assert before["2019-11"]["policy"]["policy_id"] == "POL-370000-ILLEGAL-SITES"
         await post(store, third)
         await runner.catch_up()
         after = await county_findings(head + 1)
         assert set(after) == {"2019-11", "2019-12"}
         december = after["2019-12"]
         assert december["policy"]["policy_id"] == "河安委〔2019〕5"
-        assert december["policy"]["in_force"] == ["POL-371300-2019-119", "河安委〔2019〕5"]
+        assert december["policy"]["in_force"] == ["POL-370000-ILLEGAL-SITES", "POL-371300-2019-119", "河安委〔2019〕5"]
         assert december["detail"]["threshold"] == 3
         # as known before the third site was recorded, December had no county finding
         assert set(await county_findings(head)) == {"2019-11"}

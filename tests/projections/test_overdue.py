@@ -1,6 +1,7 @@
 """The overdue list, from the 临沂 sample's situations (positions are the sample's line numbers:
 HZ-2019-0002 assigned at 77 and extended at 80; ACC-2019-0001's written report at 91; the
-work group's covering of 罗庄区 back-dated by a correction at 69)."""
+work group's covering of 罗庄区 corrected at 69; lines 104–125 add the other groups, the
+party secretaries, the province and its policy, and the groups' visits)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from projections.overdue import overdue
 from projections.timekeys import utc_key
 from tests.projections.support import ledger_with, post, sample_events
 
-HEAD = 103
+HEAD = 125  # the sample's length
 CITY_POLICY = {"policy_id": "POL-371300-2019-119", "basis": "临应急发〔2019〕119号"}
+PROVINCE_POLICY = {
+    "policy_id": "POL-370000-ILLEGAL-SITES",
+    "basis": "山东省委、省政府关于非法企业“一律撤职”的规定（临应急发〔2019〕119号 二(四) 引述）",
+}
+#: every policy in force over the sample's units in Q4 2019, widest first
+IN_FORCE = [PROVINCE_POLICY, CITY_POLICY]
 
 
 def k(text: str) -> str:
@@ -62,7 +69,7 @@ async def test_progress_reports_follow_the_policy_in_force_from_its_valid_from(d
         assert item["deadline"] == k("2019-11-12T17:00:00+08:00")  # 15 days (枣庄 2021 通知 五)
         assert item["policy"]["rule"] == "hazard_progress_days"
         assert item["policy"]["value"] == 15
-        assert item["policy"]["sources"] == [CITY_POLICY]
+        assert item["policy"]["sources"] == IN_FORCE
 
         county_policy = {
             "policy_id": "POL-371302-2019-12",
@@ -85,7 +92,7 @@ async def test_progress_reports_follow_the_policy_in_force_from_its_valid_from(d
         assert again["deadline"] == k("2019-11-27T17:00:00+08:00")
         assert again["policy"]["value"] == 30
         assert again["policy"]["sources"] == [
-            CITY_POLICY,
+            *IN_FORCE,
             {"policy_id": "POL-371302-2019-12", "basis": "兰山区安委办〔2019〕12号"},
         ]
         # as known before the policy was posted: the 15 days still apply
@@ -123,39 +130,41 @@ async def test_a_missing_monthly_report(db_url: str) -> None:
             ("371311002", "2019-10"),
             ("371312101", "2019-10"),
             ("371300-YJJ", "2019-10"),
+            ("371302-ZJJ", "2019-10"),
+            ("371311-JTJ", "2019-10"),
+            ("371312-ZJJ", "2019-10"),
         }  # 兰山街道 reported on 11-01; counties and enterprises owe no monthly report by default
         fuzhuang = by_subject(items)["report:371311002:monthly:2019-10"]
         assert fuzhuang["deadline"] == k("2019-11-02T00:00:00+08:00")  # by the end of the 1st
         assert fuzhuang["policy"]["rule"] == "monthly_report_day"
-        assert fuzhuang["policy"]["sources"] == [CITY_POLICY]
+        assert fuzhuang["policy"]["sources"] == IN_FORCE
         assert [r["holder"] for r in fuzhuang["responsible"]] == ["P-371311002-001"]
-        assert await overdue(db, "371302", (k("2019-11-05T00:00:00+08:00"), HEAD), {"periodic_report"}) == []
+        lanshan = await overdue(db, "371302", (k("2019-11-05T00:00:00+08:00"), HEAD), {"periodic_report"})
+        assert [i["unit_id"] for i in lanshan] == ["371302-ZJJ"]  # 兰山街道 reported; the 住建局 did not
         # known before 兰山街道's report was recorded, it is missing too
         early = await overdue(db, "371302", (k("2019-11-05T00:00:00+08:00"), 101), {"periodic_report"})
-        assert [i["unit_id"] for i in early] == ["371302001"]
+        assert sorted(i["unit_id"] for i in early) == ["371302-ZJJ", "371302001"]
 
 
 async def test_a_covering_visit_not_made(db_url: str) -> None:
+    """一组 covers 罗庄区 from the notice's date (10-19); a correction recorded later moves it to
+    10-21. As known before any visit was recorded (the sample's first 103 events), the week
+    runs from the covering's start, as known when asked."""
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         db = store.backend
-        early = by_subject(await overdue(db, None, (k("2019-10-15T00:00:00+08:00"), HEAD), {"covering_visit"}))
-        assert set(early) == {"covers:371300-DD1:371311", "covers:371300-DD1:371312"}
-        luozhuang = early["covers:371300-DD1:371311"]
-        # covering back-dated to 09-25 by the correction: a week from then
-        assert luozhuang["deadline"] == k("2019-10-02T00:00:00+08:00")
+        at = k("2019-10-29T00:00:00+08:00")
+        known = by_subject(await overdue(db, "371311", (at, 103), {"covering_visit"}))
+        luozhuang = known["covers:371300-DD1:371311"]
+        assert luozhuang["deadline"] == k("2019-10-28T00:00:00+08:00")  # a week from the corrected 10-21
         assert luozhuang["last_visit"] is None
         assert luozhuang["policy"]["value"] == 7
-        assert luozhuang["policy"]["sources"] == [CITY_POLICY]
+        assert luozhuang["policy"]["sources"] == [CITY_POLICY]  # as known at 103, the province's policy is not
         assert {r["holder"] for r in luozhuang["responsible"]} == {"371300-DD1", "P-371300-002"}
-        # as known before the correction: a week from 10-01
-        known = by_subject(await overdue(db, "371311", (k("2019-10-15T00:00:00+08:00"), 68), {"covering_visit"}))
-        assert known["covers:371300-DD1:371311"]["deadline"] == k("2019-10-08T00:00:00+08:00")
-        # 兰山区 was visited on 10-12 by the group's leader: due again on 10-19
-        later = by_subject(await overdue(db, "371302", (k("2019-10-20T00:00:00+08:00"), HEAD), {"covering_visit"}))
-        lanshan = later["covers:371300-DD1:371302"]
-        assert lanshan["last_visit"]["inspection_id"] == "INS-2019-0001"
-        assert lanshan["deadline"] == k("2019-10-19T10:00:00+08:00")
-        assert 70 in [e["position"] for e in lanshan["events"]]
+        # as known before the correction: a week from 10-19
+        before = by_subject(await overdue(db, "371311", (at, 68), {"covering_visit"}))
+        assert before["covers:371300-DD1:371311"]["deadline"] == k("2019-10-26T00:00:00+08:00")
+        # before the campaign nobody covers a county, so no visit is owed
+        assert await overdue(db, None, (k("2019-10-15T00:00:00+08:00"), HEAD), {"covering_visit"}) == []
 
 
 async def test_principals_monthly_inspection_and_every_item_names_its_policy(db_url: str) -> None:

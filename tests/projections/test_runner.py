@@ -50,11 +50,13 @@ async def test_rebuild_equals_the_incremental_build(db_url: str) -> None:
 async def test_the_unit_tree_and_the_policy_in_force(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         chain = await ancestors(store.backend, "91371302MA3C4R1X0A")
-        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300"]
+        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300", "370000"]
         rules, sources = await policy_rules(store.backend, "371302001", "2019-11-01T00:00:00.000000Z")
-        assert sources == [{"policy_id": "POL-371300-2019-119", "basis": "临应急发〔2019〕119号"}]
+        assert [s["policy_id"] for s in sources] == ["POL-370000-ILLEGAL-SITES", "POL-371300-2019-119"]
         assert rules["covering_visit_days"] == 7
         assert rules["accident_report_minutes"] == {"initial": 20, "written": 60, "detailed": 120}
-        outside, none = await policy_rules(store.backend, "371302001", "2020-02-01T00:00:00.000000Z")
-        assert none == []
-        assert outside["illegal_sites_dismissal"] == {"township": 1, "county": 2}
+        after, still = await policy_rules(store.backend, "371302001", "2020-02-01T00:00:00.000000Z")
+        assert [s["policy_id"] for s in still] == [
+            "POL-370000-ILLEGAL-SITES"
+        ]  # the campaign ended, the province's rule did not
+        assert after["illegal_sites_dismissal"] == {"township": 1, "county": 2}
