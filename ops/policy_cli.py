@@ -10,7 +10,7 @@ one line on stderr, exit status 2.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from ledger.envelope import parse_proposed
 from ledger.errors import LedgerError
 from ledger.policies import READY, ReadyPolicy, adoption, beijing_date, ready_policy
 from ledger.timeutil import BEIJING, parse_timestamp
+from ops.config import Settings
 
 __all__ = ["add_policy_parser", "cmd_policy"]
 
@@ -28,7 +29,10 @@ class BadOption(LedgerError):
     code = "bad-option"
 
 
-def add_policy_parser(sub: Any, run: Any, actor: str) -> None:
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def add_policy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], run: Command, actor: str) -> None:
     """The ``policy`` subcommand and its three actions (``run`` is the CLI's command wrapper)."""
     policy = sub.add_parser("policy", help="the notices as ready policies: list, show, adopt")
     actions = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -54,7 +58,7 @@ def add_policy_parser(sub: Any, run: Any, actor: str) -> None:
     policy.set_defaults(run=run)
 
 
-async def cmd_policy(args: argparse.Namespace, settings: Any) -> int:
+async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "list":
         _print_list()
     elif args.action == "show":
@@ -140,7 +144,7 @@ def _timestamp(option: str, text: str | None) -> str | None:
         raise BadOption(f"{option}: {exc}") from None
 
 
-async def _adopt(args: argparse.Namespace, settings: Any) -> None:
+async def _adopt(args: argparse.Namespace, settings: Settings) -> None:
     from ops.bootstrap import open_ledger
 
     policy = ready_policy(args.policy_id)
