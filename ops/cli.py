@@ -214,6 +214,12 @@ async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
+    from ops.policy_cli import cmd_policy as run_policy
+
+    return await run_policy(args, settings)
+
+
 async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
@@ -282,6 +288,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", help="write the events as JSON Lines to this file instead of importing them")
     demo.add_argument("--if-empty", action="store_true", help="load only into an empty ledger (the quick start)")
     demo.set_defaults(run=cmd_demo)
+
+    from ops.policy_cli import add_policy_parser
+
+    add_policy_parser(sub, cmd_policy, actor=f"cli:{_user()}")
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
     bench.add_argument(

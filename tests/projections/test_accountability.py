@@ -34,6 +34,7 @@ async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
             ("enterprise", "principal", "P-9L3Z2C-GM"),
             ("enterprise", "territorial", "P-371311002-002"),
             ("township", "covers", "P-371311-001"),
+            ("township", "party_secretary", "P-371311002-005"),  # 党政同责: both heads
             ("township", "principal", "P-371311002-001"),
             ("county", "covers", "371300-DD1"),
             ("county", "group_leader", "P-371300-002"),
@@ -41,7 +42,7 @@ async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
         leader = chain["responsible"][-1]
         assert leader["via"] == "371300-DD1"
         assert leader["holder_name"] == "刘志强"
-        assert [t["unit_id"] for t in chain["tiers"]] == [YONGSHENG, "371311002", "371311", "371300"]
+        assert [t["unit_id"] for t in chain["tiers"]] == [YONGSHENG, "371311002", "371311", "371300", "370000"]
         for link in chain["responsible"]:
             assert link["events"]
             assert all(isinstance(e["position"], int) and len(e["hash"]) == 64 for e in link["events"])
