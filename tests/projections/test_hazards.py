@@ -20,7 +20,7 @@ from tests.projections.support import dump_tables, ledger_with, post, sample_eve
 
 XINYUAN = "91371302MA3C4R1X0A"  # 鑫源化工: HZ-2019-0001 (closed) and HZ-2019-0002 (major, listed)
 YONGSHENG = "91371311MA3F9L3Z2C"  # 永盛冶金: HZ-2019-0003 and the accident
-HEAD = 103
+HEAD = len(sample_events())  # 125: the sample, posted as one batch
 LATER = utc_key("2020-06-01T00:00:00+08:00")
 
 

@@ -15,7 +15,7 @@ from projections.overdue import KINDS, overdue
 from projections.timekeys import utc_key
 from tests.projections.support import ledger_with, post, sample_events
 
-HEAD = 103
+HEAD = len(sample_events())  # 125: the sample, posted as one batch
 LOCAL = ("hazard_progress", "periodic_report", "principal_inspection")
 
 
@@ -169,6 +169,9 @@ async def test_a_missing_monthly_report_only_where_a_policy_asks_for_it(db_url: 
             ("371311002", "2019-10"),
             ("371312101", "2019-10"),
             ("371300-YJJ", "2019-10"),
+            ("371302-ZJJ", "2019-10"),
+            ("371311-JTJ", "2019-10"),
+            ("371312-ZJJ", "2019-10"),
         }  # 兰山街道 reported on 11-01; counties and enterprises owe none (the notice: 街道 and 部门)
         fuzhuang = by_subject(items)["report:371311002:monthly:2019-10"]
         assert fuzhuang["deadline"] == k("2019-11-02T00:00:00+08:00")  # by the end of the 1st
@@ -179,22 +182,30 @@ async def test_a_missing_monthly_report_only_where_a_policy_asks_for_it(db_url: 
 
 
 async def test_a_covering_visit_by_calendar_week(db_url: str) -> None:
-    """临沂 二(三)1: 每周到所包县区开展一次现场办公 — a visit.made by the group in each calendar week."""
+    """临沂 二(三)1: 每周到所包县区开展一次现场办公 — a visit.made by the group in each calendar week
+    it covers the county for the whole week. In the sample's week 2019-W44 (10-28 … 11-03) only
+    the first group visited 罗庄区; a visit of the second group on 10-30 settles 兰山区."""
     visit = {
         "type": "visit.made",
-        "occurred_at": "2019-10-16T09:00:00+08:00",
-        "data": {"visit_id": "V-1", "holder": "371300-DD1", "target": "371302", "purpose": "on_site_office"},
+        "occurred_at": "2019-10-30T09:00:00+08:00",
+        "data": {"visit_id": "V-1", "holder": "371300-DD2", "target": "371302001", "purpose": "on_site_office"},
     }
-    async with ledger_with(db_url, [*sample_events(), visit]) as (store, _runner):
+    async with ledger_with(db_url, sample_events()) as (store, runner):
         db = store.backend
-        at = k("2019-10-21T09:00:00+08:00")  # Monday: the week 2019-W42 (10-14 … 10-20) has ended
-        found = by_subject(await overdue(db, None, at, HEAD + 1, {"covering_visit"}))
-        assert "covers:371300-DD1:371302:2019-W42" not in found
-        missed = found["covers:371300-DD1:371311:2019-W42"]
-        assert missed["deadline"] == k("2019-10-21T00:00:00+08:00")
+        at = k("2019-11-04T09:00:00+08:00")  # Monday: the week 2019-W44 has ended
+        found = by_subject(await overdue(db, None, at, HEAD, {"covering_visit"}))
+        assert set(found) == {"covers:371300-DD2:371302:2019-W44", "covers:371300-DD4:371312:2019-W44"}
+        missed = found["covers:371300-DD4:371312:2019-W44"]
+        assert missed["deadline"] == k("2019-11-04T00:00:00+08:00")
         assert missed["policy"]["policy_id"] == "POL-371300-2019-119"
-        assert {r["holder"] for r in missed["responsible"]} == {"371300-DD1", "P-371300-002"}
-        # after the campaign (valid_to 12-31) nothing is owed
+        assert {r["holder"] for r in missed["responsible"]} == {"371300-DD4", "P-371300-004"}
+        # a week the group did not cover whole (it began on Saturday 10-19) owes nothing
+        assert await overdue(db, None, k("2019-10-21T09:00:00+08:00"), HEAD, {"covering_visit"}) == []
+        await post(store, [visit])
+        await runner.catch_up()
+        found = by_subject(await overdue(db, None, at, HEAD + 1, {"covering_visit"}))
+        assert set(found) == {"covers:371300-DD4:371312:2019-W44"}  # a visit to a unit inside the county counts
+        # after the campaign (a 临时工作机制 to 12-31) nothing is owed
         assert await overdue(db, None, k("2020-01-13T09:00:00+08:00"), HEAD + 1, {"covering_visit"}) == []
 
 

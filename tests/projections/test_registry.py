@@ -51,14 +51,15 @@ async def test_a_township_moved_in_valid_time_and_recorded_later(db_url: str) ->
         await runner.catch_up()
         head = (await store.head()).position
         october, december = utc_key("2019-10-15T00:00:00+08:00"), utc_key("2019-12-01T00:00:00+08:00")
-        assert _ids(await chain_at(db, XINYUAN, october, head)) == [XINYUAN, "371302001", "371302", "371300"]
-        assert _ids(await chain_at(db, XINYUAN, december, head)) == [XINYUAN, "371302001", ZONE, "371300"]
+        assert _ids(await chain_at(db, XINYUAN, october, head)) == [XINYUAN, "371302001", "371302", "371300", "370000"]
+        assert _ids(await chain_at(db, XINYUAN, december, head)) == [XINYUAN, "371302001", ZONE, "371300", "370000"]
         # as the ledger stood before the move was recorded, December still followed 兰山区
         assert _ids(await chain_at(db, XINYUAN, december, before_recording)) == [
             XINYUAN,
             "371302001",
             "371302",
             "371300",
+            "370000",
         ]
         # the responsibility map follows the tree of the time: 兰山区's covering group, then none
         then = await responsibility(db, XINYUAN, (october, head))
@@ -129,7 +130,7 @@ async def test_a_parent_registered_after_its_child_completes_the_chain(db_url: s
         await post(store, [parent])
         await runner.catch_up()
         head = (await store.head()).position
-        assert _ids(await chain_at(db, "371399001", at, head)) == ["371399001", "371399", "371300"]
+        assert _ids(await chain_at(db, "371399001", at, head)) == ["371399001", "371399", "371300", "370000"]
         incremental = await dump_tables(store, runner)
         await runner.rebuild(["registry"])
         assert await dump_tables(store, runner) == incremental

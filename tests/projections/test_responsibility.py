@@ -69,33 +69,31 @@ async def test_a_territorial_hand_over_in_valid_time(db_url: str) -> None:
 
 
 async def test_a_back_dated_correction_changes_the_past_only_as_known_after_it(db_url: str) -> None:
-    """A-DD1-371311 was corrected (recorded 12-02) to start 09-25 instead of 10-01: who
-    covered 罗庄区 on 09-28 depends on when you ask."""
+    """A-DD1-371311 was corrected (recorded 12-02) to start on 10-21, when the group really
+    arrived, instead of 10-19: who covered 罗庄区 on 10-20 depends on when you ask."""
     events = sample_events()
     async with ledger_with(db_url, events[: CORRECTION - 1]) as (store, runner):
         db = store.backend
         first = await store.head()
         await post(store, events[CORRECTION - 1 :])
         await runner.catch_up()
-        at = "2019-09-28T12:00:00+08:00"
+        at = "2019-10-20T12:00:00+08:00"
         then = await as_of(db, at, known_at=first.recorded_at)
         now = await as_of(db, at)
         assert then.position == CORRECTION - 1
         assert now.position == len(events)
-        assert await holders_at(db, "371311", then.at, then.position, roles=["covers"]) == []
-        covering = await holders_at(db, "371311", now.at, now.position, roles=["covers"])
-        assert [(h["holder"], h["valid_from_text"]) for h in covering] == [("371300-DD1", "2019-09-25T00:00:00+08:00")]
-        assert covering[0]["correction_reason"] == "按督导组实际进驻日期更正（补录）"
-        assert [e["type"] for e in covering[0]["events"]] == ["assignment.made", "assignment.corrected"]
-        # the map: a gap then, none (for covering) now — but the group had no leader yet
+        covering = await holders_at(db, "371311", then.at, then.position, roles=["covers"])
+        assert [(h["holder"], h["valid_from_text"]) for h in covering] == [("371300-DD1", "2019-10-19T00:00:00+08:00")]
+        assert await holders_at(db, "371311", now.at, now.position, roles=["covers"]) == []
+        later = await holders_at(db, "371311", "2019-10-22T00:00:00+08:00", now.position, roles=["covers"])
+        assert [(h["holder"], h["valid_from_text"]) for h in later] == [("371300-DD1", "2019-10-21T00:00:00+08:00")]
+        assert later[0]["correction_reason"] == "按督导组实际进驻日期更正（补录）"
+        assert [e["type"] for e in later[0]["events"]] == ["assignment.made", "assignment.corrected"]
+        # the map: covered then, a gap now
         county_then = await responsibility(db, YONGSHENG, then)
         county_now = await responsibility(db, YONGSHENG, now)
-        assert {"unit_id": "371311", "role": "covers"} in [
-            {k: g[k] for k in ("unit_id", "role")} for g in county_then["gaps"]
-        ]
-        gaps_now = [(g["unit_id"], g["role"]) for g in county_now["gaps"]]
-        assert ("371311", "covers") not in gaps_now
-        assert ("371300-DD1", "group_leader") in gaps_now  # its leader only from 10-01
+        assert ("371311", "covers") not in [(g["unit_id"], g["role"]) for g in county_then["gaps"]]
+        assert ("371311", "covers") in [(g["unit_id"], g["role"]) for g in county_now["gaps"]]
         # and the same question asked again later gives the same answer as then
         assert await holders_at(db, "371311", then.at, then.position) == await holders_at(
             db, "371311", then.at, CORRECTION - 1
@@ -113,15 +111,16 @@ async def test_the_covering_chain_up_to_the_work_group_and_its_leader(db_url: st
             ("371302001", "township"),
             ("371302", "county"),
             ("371300", "city"),
+            ("370000", "province"),
         ]
         assert [h["holder"] for h in tiers[0]["covered_by"]] == ["P-371302001-002"]  # 乡包企
         assert [h["holder"] for h in tiers[1]["covered_by"]] == ["P-371302-001"]  # 县包乡
-        group = tiers[2]["covered_by"]  # 市包县: the city's first work group
+        group = tiers[2]["covered_by"]  # 市包县: the city's second work group (Annex 1)
         assert [(h["holder"], h["holder_kind"], h["holder_name"]) for h in group] == [
-            ("371300-DD1", "unit", "市第一督导工作组")
+            ("371300-DD2", "unit", "包县区督导工作组二组")
         ]
         leaders = [(m["role"], m["holder"], m["holder_name"]) for m in group[0]["members"]]
-        assert leaders == [("group_leader", "P-371300-002", "刘志强")]
+        assert leaders == [("group_leader", "P-371300-003", "周海涛")]
         assert group[0]["basis"] == "临应急发〔2019〕119号"
         assert tiers[3]["covered_by"] == []
         assert _who(tiers[1]["holders"], "principal") == ["P-371302001-001"]
@@ -294,4 +293,4 @@ async def test_rebuild_equals_the_incremental_build_event_by_event(db_url: str) 
         rebuilt = await dump_tables(store, runner)
         for table in TABLES:
             assert rebuilt[table] == incremental[table], table
-        assert len(incremental["assignments"]) == 37  # 35 made + the superseded and the corrected versions
+        assert len(incremental["assignments"]) == 42  # 40 made + the superseded and the corrected versions

@@ -53,18 +53,19 @@ async def test_the_unit_tree_and_the_policy_in_force(db_url: str) -> None:
         head = (await store.head()).position
         at = utc_key("2019-11-01T00:00:00+08:00")
         chain = await chain_at(store.backend, "91371302MA3C4R1X0A", at, head)
-        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300"]
+        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300", "370000"]
         rules = (await rules_at(store.backend, ["371302001"], at, head))["371302001"]
         assert rules.source("covering_visit_days")["policy_id"] == "POL-371300-2019-119"
         assert rules.get("covering_visit_days") == 7
+        assert rules.source("illegal_sites_dismissal")["policy_id"] == "POL-370000-ILLEGAL-SITES"
         # the national baseline: the sample's policy sets no reporting rule
         assert rules.get("accident_report_minutes") == {"initial": 60}
         assert rules.source("accident_report_minutes")["national"] is True
         outside = (await rules_at(store.backend, ["371302001"], utc_key("2020-02-01T00:00:00+08:00"), head))[
             "371302001"
         ]
-        assert outside.in_force == ()
-        assert outside.get("illegal_sites_dismissal") is None  # a local rule, off where nothing sets it
+        assert [p.policy_id for p in outside.in_force] == ["POL-370000-ILLEGAL-SITES"]  # the province's, no end
+        assert outside.get("covering_visit_days") is None  # a local rule of the campaign, off after it
 
 
 async def test_a_read_waits_for_the_folding_of_its_position(db_url: str) -> None:

@@ -6,7 +6,7 @@ from projections.stats import stats
 from projections.timekeys import utc_key
 from tests.projections.support import ledger_with, sample_events
 
-HEAD = 103
+HEAD = len(sample_events())  # 125: the sample, posted as one batch
 Q4 = (utc_key("2019-10-01T00:00:00+08:00"), utc_key("2020-01-01T00:00:00+08:00"))
 
 
