@@ -8,9 +8,12 @@ sorts as text in both backends.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
+__all__ = ["BEIJING", "format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
+
+#: China Standard Time (北京时间), the time zone officials read
+BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
