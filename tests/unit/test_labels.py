@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.catalogue import EVENT_TYPES
+from ledger.catalogue import EVENT_TYPES, STREAM_KINDS
 from ledger.domain import GRADES, HAZARD_STATES, enums
 from ledger.labels import LABELS, label
 
@@ -26,6 +26,7 @@ VOCABULARIES = {
     "evaluation_scope": enums.EVALUATION_SCOPES,
     "report_kind": enums.REPORT_KINDS,
     "event_type": tuple(EVENT_TYPES),
+    "stream_kind": tuple(sorted(STREAM_KINDS)),
 }
 
 
