@@ -26,7 +26,6 @@ from dossier.tables import (
     numbered,
     positions,
     sanctions_table,
-    stream_text,
     timeline_table,
 )
 from dossier.words import beijing, beijing_date, beijing_moment, label_of, money, yes_no
@@ -35,6 +34,8 @@ from ledger.timeutil import parse_timestamp
 
 __all__ = ["document", "period_text"]
 
+#: the national baseline of accident reporting (SPEC §6), when no local policy set the time
+BASELINE_REPORTS = "全国基线（国务院令第493号）"
 _PERSONAL = "、".join(dict.fromkeys(f.caption for f in PERSONAL_FIELDS))
 
 
@@ -49,7 +50,7 @@ def document(dossier: dict[str, Any]) -> Document:
     date = beijing_date(parse_timestamp(dossier["generated_at"]))
     return Document(
         issuer=issuer["name"],
-        number=_number(dossier, names),
+        number=_number(dossier),
         title=title,
         notice=_notice(dossier),
         sections=sections,
@@ -59,8 +60,8 @@ def document(dossier: dict[str, Any]) -> Document:
     )
 
 
-def _number(dossier: dict[str, Any], names: Namer) -> str:
-    subject = stream_text(names, f"{dossier['kind']}:{dossier['id']}")
+def _number(dossier: dict[str, Any]) -> str:
+    subject = f"{label_of('stream_kind', dossier['kind'])} {dossier['id']}"
     period = f" {period_text(dossier['period'])}" if dossier.get("period") else ""
     return f"档案编号：{subject}{period}（账本第{dossier['known_at_position']}号事件）"
 
@@ -148,7 +149,8 @@ def _reports_table(names: Namer, reports: list[dict[str, Any]]) -> Table:
             state = f"迟报{r.get('late_by_minutes')}分钟"
         else:
             state = "未报告"
-        basis = "、".join(s.get("basis", "") for s in (r.get("policy") or {}).get("sources", []))
+        sources = (r.get("policy") or {}).get("sources", [])
+        basis = "、".join(s["basis"] if s.get("policy_id") else BASELINE_REPORTS for s in sources)
         rows.append(
             [
                 label_of("report_stage", r.get("stage")),
@@ -158,12 +160,12 @@ def _reports_table(names: Namer, reports: list[dict[str, Any]]) -> Table:
                 names.name(r.get("to_unit")),
                 names.named(r.get("by")),
                 state,
-                basis or "国务院令第493号",
+                basis or BASELINE_REPORTS,
                 positions(r.get("events", [])),
             ]
         )
     header = ["报告阶段", "时限（分钟）", "应报时间", "实报时间", "报送单位", "报告人", "情况", "时限依据", "证据位置"]
-    return Table(header, rows, [16, 12, 20, 20, 18, 24, 14, 20, 12], dense=True)
+    return Table(header, rows, [15, 11, 19, 19, 17, 22, 13, 19, 15], dense=True)
 
 
 def _investigation(names: Namer, inv: dict[str, Any] | None) -> Section:
@@ -196,7 +198,7 @@ def _investigation(names: Namer, inv: dict[str, Any] | None) -> Section:
         for r in inv.get("responsible", [])
     ]
     header = ["责任人（单位）", "职务（类别）", "责任认定", "说明", "事故发生时是否在责任链中", "证据位置"]
-    section.tables.append(Table(header, rows, [40, 26, 20, 32, 22, 16]))
+    section.tables.append(Table(header, rows, [38, 24, 18, 30, 20, 20]))
     return section
 
 

@@ -11,7 +11,8 @@ from ledger.errors import LedgerError
 
 __all__ = ["BadSubject", "Subject", "parse_subject"]
 
-_SUBJECT = re.compile(r"^(accident|hazard|person|unit):([^\x00-\x20\x7f@/\\]{1,200})(?:@([0-9A-Z-]{4,10}))?$")
+#: an id without controls, spaces, quotes or slashes (it is looked for inside JSON text)
+_SUBJECT = re.compile(r'^(accident|hazard|person|unit):([^\x00-\x20\x7f@/\\"]{1,200})(?:@([0-9A-Z-]{4,10}))?$')
 
 
 class BadSubject(LedgerError):

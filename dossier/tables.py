@@ -73,7 +73,7 @@ def _holding_row(names: Namer, h: dict[str, Any], via: str | None = None) -> lis
 
 
 CHAIN_HEADER = ["职责", "责任人", "职务（类别）", "任职起", "任职止", "依据文件", "证据位置"]
-CHAIN_WIDTHS = [24, 36, 22, 21, 21, 20, 12]
+CHAIN_WIDTHS = [22, 34, 20, 20, 20, 20, 18]
 
 
 def chain_tables(names: Namer, chain: dict[str, Any]) -> list[Table]:
@@ -116,7 +116,7 @@ def holdings_table(names: Namer, holdings: Iterable[dict[str, Any]], by_target: 
         who = names.named(h.get("target")) if by_target else names.named(h.get("holder"))
         rows.append([_role(h), who, Moment(h.get("valid_from")), _end(h), h.get("basis") or "", positions(h)])
     header = ["职责", "对象单位" if by_target else "责任人", "任职起", "任职止", "依据文件", "证据位置"]
-    return Table(header, rows, [26, 46, 22, 22, 24, 16])
+    return Table(header, rows, [24, 42, 21, 21, 22, 20])
 
 
 def _basis_refs(names: Namer, refs: Iterable[Any]) -> str:
@@ -148,7 +148,7 @@ def sanctions_table(names: Namer, sanctions: Iterable[dict[str, Any]], caption: 
             ]
         )
     header = ["决定时间", "处理对象", "处理种类", "决定机关", "金额", "依据", "说明", "状态", "证据位置"]
-    return Table(header, rows, [20, 26, 16, 18, 12, 20, 16, 16, 10], caption, dense=True)
+    return Table(header, rows, [19, 25, 15, 17, 12, 19, 14, 17, 16], caption, dense=True)
 
 
 def inspections_table(names: Namer, inspections: Iterable[dict[str, Any]], caption: str | None = None) -> Table:
@@ -164,7 +164,7 @@ def inspections_table(names: Namer, inspections: Iterable[dict[str, Any]], capti
         for i in inspections
     ]
     return Table(
-        ["检查时间", "检查类别", "检查人员", "带队", "检查结果", "证据位置"], rows, [22, 18, 36, 18, 48, 14], caption
+        ["检查时间", "检查类别", "检查人员", "带队", "检查结果", "证据位置"], rows, [22, 18, 34, 16, 46, 18], caption
     )
 
 
@@ -182,7 +182,7 @@ def hazards_table(names: Namer, hazards: Iterable[dict[str, Any]], caption: str 
         for h in hazards
     ]
     header = ["隐患编号", "等级", "状态", "整改期限", "整改责任人", "是否逾期", "证据位置"]
-    return Table(header, rows, [24, 16, 22, 22, 36, 12, 24], caption)
+    return Table(header, rows, [22, 14, 20, 21, 34, 11, 28], caption)
 
 
 def timeline_table(names: Namer, evidence: list[dict[str, Any]]) -> Table:
@@ -190,7 +190,7 @@ def timeline_table(names: Namer, evidence: list[dict[str, Any]]) -> Table:
     rows: list[list[Cell]] = [
         [Moment(e["occurred_at"]), label_of("event_type", e["type"]), e["summary"], e["position"]] for e in ordered
     ]
-    return Table(["发生时间", "事件", "摘要", "位置"], rows, [24, 24, 96, 12], dense=True)
+    return Table(["发生时间", "事件", "摘要", "位置"], rows, [24, 22, 92, 14], dense=True)
 
 
 def stream_text(names: Namer, stream: str) -> str:
@@ -218,7 +218,7 @@ def evidence_table(names: Namer, evidence: list[dict[str, Any]]) -> Table:
         for e in evidence
     ]
     # the PDF shows position, event, subject, time and hash; the XLSX every column
-    return Table(EVIDENCE_HEADER, rows, [10, 20, 30, 20, 20, 16, 24, 80, 76], dense=True, pdf_columns=[0, 1, 2, 3, 8])
+    return Table(EVIDENCE_HEADER, rows, [14, 20, 30, 20, 20, 16, 24, 80, 76], dense=True, pdf_columns=[0, 1, 2, 3, 8])
 
 
 def names_table(names: Namer, table: dict[str, Any]) -> Table:
@@ -232,7 +232,7 @@ def names_table(names: Namer, table: dict[str, Any]) -> Table:
         ]
         for entity, entry in sorted(table.items())
     ]
-    return Table(["编号", "名称", "类别", "职务（单位类别）", "登记及变更事件位置"], rows, [36, 40, 12, 38, 30])
+    return Table(["编号", "名称", "类别", "职务（单位类别）", "登记及变更事件位置"], rows, [34, 38, 12, 36, 30])
 
 
 def checkpoint_table(checkpoint: dict[str, Any], issuer: dict[str, Any]) -> Table:
