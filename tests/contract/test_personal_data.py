@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import pytest
 
 from ledger.envelope import Proposed, parse_proposed
@@ -172,3 +173,25 @@ async def test_the_service_role_may_destroy_keys_but_never_touch_events(pg_url: 
                 await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def test_ledger_import_seals_personal_fields_like_a_post(db_url: str, tmp_path: Path) -> None:
+    """`ledger import` appends through the same step: the file's id number is stored sealed."""
+    from ops.importer import import_file
+
+    store = await _registered(db_url)
+    try:
+        line = {
+            "type": "person.registered",
+            "occurred_at": "2019-10-01T09:00:00+08:00",
+            "data": {**REGISTER, "person_id": "P-2", "id_number": "371302198001010011"},
+        }
+        path = tmp_path / "people.jsonl"
+        path.write_bytes(orjson.dumps(line) + b"\n")
+        result = await import_file(store, path, actor="cli:test")
+        assert result.appended == 1
+        (event,) = await store.read_stream("person:P-2")
+        assert is_sealed(event.data["id_number"])
+        assert await personal_data(store).reveal([event]) == {3: {("id_number",): "371302198001010011"}}
+    finally:
+        await store.close()
