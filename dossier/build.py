@@ -23,15 +23,26 @@ the public key.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from dossier.collect import Collected, collect, read_positions
-from dossier.content import UnknownPerson, content, period_bounds, person_holdings, unknown_unit
+from dossier.content import (
+    Content,
+    UnknownPerson,
+    content,
+    period_bounds,
+    person_holdings,
+    projected_position,
+    unknown_unit,
+)
 from dossier.format import FILES, FORMAT, cited_positions
 from dossier.manifest import MANIFEST, manifest_note
 from dossier.names import cite_backing, mentioned_ids, name_table
@@ -72,24 +83,15 @@ async def build_dossier(
     log. Raises ``BadSubject`` or a read model's not-found error."""
     parsed = parse_subject(subject)
     head = (await store.head()).position
-    position = min(known_position if known_position is not None else await _projected(store, head), head)
-    found = await content(store.backend, parsed, position)
-    period = period_bounds(parsed) if parsed.period else None
-    log = await collect(store, parsed, set(cited_positions(found.sections)), period, position, head, progress)
-    _check_known(parsed, log, position)
-    if parsed.kind == "person":
-        targets = [e.data["target"] for e in log.kept.values() if e.type == "assignment.made"]
-        found.sections["holdings"] = await person_holdings(store.backend, parsed.id, targets, position)
-    await _fetch(store, log, cited_positions(found.sections))  # a later correction of a holding
-    names = name_table(log.names, mentioned_ids(log.names, parsed.id, found.sections, _data(log)), found.at)
-    await _fetch(store, log, {p for entry in names.values() for p in entry["positions"]})
-    cite_backing(names, log.kept)
-
+    position = min(
+        known_position if known_position is not None else await projected_position(store.backend, head), head
+    )
+    found, log, names = await _gather(store, parsed, position, head, progress)
     key = load_or_create_signing_key(signing_key_path)
     checkpoint = sign_checkpoint(key, size=head, root=log.tree.root(head))
     events = [log.kept[p] for p in sorted(log.kept)]
     personal = await _personal(store, events) if with_personal_data else {}
-    shown_names = {entity: entry["name"] for entity, entry in names.items() if entry.get("name")}
+    shown = {entity: entry["name"] for entity, entry in names.items() if entry.get("name")}
     dossier = {
         "format": FORMAT,
         "subject": parsed.label,
@@ -104,7 +106,7 @@ async def build_dossier(
         "checkpoint": checkpoint,
         "names": names,
         **found.sections,
-        "evidence": [_evidence(e, shown_names, personal.get(e.position)) for e in events],
+        "evidence": [_evidence(e, shown, personal.get(e.position)) for e in events],
     }
     proofs = {
         "format": "duty-ledger dossier v1",
@@ -114,15 +116,26 @@ async def build_dossier(
         "withheld": [],
     }
     directory = out_dir / f"dossier-{parsed.slug}"
-    directory.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(_write_all, directory, events, proofs, dossier, public_key_pem(key), key)
     return directory
 
 
-async def _projected(store: EventStore, head: int) -> int:
-    """The position every read model has folded (the dossier's content is as of it)."""
-    rows = await store.backend.fetch("SELECT min(position) FROM projection_positions")
-    return int(rows[0][0]) if rows and rows[0][0] is not None else head
+async def _gather(
+    store: EventStore, subject: Subject, position: int, head: int, progress: Callable[[int], None] | None
+) -> tuple[Content, Collected, dict[str, dict[str, Any]]]:
+    """The read models' answer, the events it rests on, and the names it shows with theirs."""
+    found = await content(store.backend, subject, position)
+    period = period_bounds(subject) if subject.period else None
+    log = await collect(store, subject, set(cited_positions(found.sections)), period, position, head, progress)
+    _check_known(subject, log, position)
+    if subject.kind == "person":
+        targets = [e.data["target"] for e in log.kept.values() if e.type == "assignment.made"]
+        found.sections["holdings"] = await person_holdings(store.backend, subject.id, targets, position)
+        await _fetch(store, log, cited_positions(found.sections))  # a later correction of a holding
+    names = name_table(log.names, mentioned_ids(log.names, subject.id, found.sections, _data(log)), found.at)
+    await _fetch(store, log, {p for entry in names.values() for p in entry["positions"]})
+    cite_backing(names, log.kept)
+    return found, log, names
 
 
 def _check_known(subject: Subject, log: Collected, position: int) -> None:
@@ -185,8 +198,10 @@ def _write_all(
     proofs: dict[str, Any],
     dossier: dict[str, Any],
     public_pem: str,
-    key: Any,
+    key: Ed25519PrivateKey,
 ) -> None:
+    """Render the documents, sign the manifest, write the files into a fresh directory (a
+    dossier written before under the same name is replaced whole) and zip them."""
     from dossier.pdf import render_pdf
     from dossier.xlsx import render_xlsx
 
@@ -199,8 +214,14 @@ def _write_all(
         "evidence.xlsx": render_xlsx(dossier),
     }
     files[MANIFEST] = manifest_note(files, dossier["subject"], dossier["checkpoint"], key).encode("utf-8")
-    for name, content_ in files.items():
-        (directory / name).write_bytes(content_)
+    staging = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, data in files.items():
+        (staging / name).write_bytes(data)
+    if directory.exists():
+        shutil.rmtree(directory)
+    staging.rename(directory)
     with zipfile.ZipFile(zip_path(directory), "w", zipfile.ZIP_DEFLATED) as archive:
         for name in FILES:
             archive.writestr(f"{directory.name}/{name}", files[name])

@@ -26,7 +26,15 @@ from ledger.store.sql import SQL
 from ledger.timeutil import format_recorded, parse_timestamp, utc_now
 from projections.timekeys import FOREVER
 
-__all__ = ["Content", "UnknownPerson", "content", "period_bounds", "person_holdings", "unknown_unit"]
+__all__ = [
+    "Content",
+    "UnknownPerson",
+    "content",
+    "period_bounds",
+    "person_holdings",
+    "projected_position",
+    "unknown_unit",
+]
 
 
 @dataclass
@@ -47,6 +55,12 @@ def unknown_unit(unit_id: str, position: int) -> LedgerError:
     from projections.responsibility import UnknownUnit
 
     return UnknownUnit(unit_id, position)
+
+
+async def projected_position(db: SQL, head: int) -> int:
+    """The position every read model has folded (the dossier's content is as of it)."""
+    rows = await db.fetch("SELECT min(position) FROM projection_positions")
+    return min(int(rows[0][0]), head) if rows and rows[0][0] is not None else head
 
 
 def period_bounds(subject: Subject) -> tuple[str, str]:

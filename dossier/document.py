@@ -284,7 +284,8 @@ def _unit(dossier: dict[str, Any], names: Namer) -> tuple[str, list[Section]]:
 def _person(dossier: dict[str, Any], names: Namer) -> tuple[str, list[Section]]:
     person = dossier["id"]
     entry = (dossier.get("names") or {}).get(person, {})
-    title = f"{names.name(person)}（{names.title(person)}）履职情况档案" if names.title(person) else ""
+    post = f"（{names.title(person)}）" if names.title(person) else ""
+    title = f"{names.name(person)}{post}履职情况档案"
     rows: list[tuple[str, Cell]] = [
         ("姓名", names.name(person)),
         ("人员编号", person),
@@ -298,7 +299,7 @@ def _person(dossier: dict[str, Any], names: Namer) -> tuple[str, list[Section]]:
         ("担任职责数", len(dossier.get("holdings", []))),
         ("处理处罚次数", len(dossier.get("sanctions", []))),
     ]
-    return title or f"{names.name(person)}履职情况档案", [
+    return title, [
         Section("人员基本情况", [], [_overview(rows)], sheet="概况"),
         Section("担任职责", [], [holdings_table(names, dossier.get("holdings", []), by_target=True)], sheet="担任职责"),
         Section("处理处罚", [], [sanctions_table(names, dossier.get("sanctions", []))], sheet="处理处罚"),

@@ -19,7 +19,7 @@ from typing import Any
 from ledger.envelope import StoredEvent
 from ledger.timeutil import format_recorded, parse_timestamp
 
-__all__ = ["NameIndex", "check_names", "mentioned_ids", "name_table", "sets"]
+__all__ = ["BACKING_TYPES", "SHOWN", "NameIndex", "check_names", "cite_backing", "mentioned_ids", "name_table", "sets"]
 
 #: the events that register or change a named entity, and the kind of entity
 BACKING_TYPES = {

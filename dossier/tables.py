@@ -25,6 +25,7 @@ __all__ = [
     "numbered",
     "positions",
     "sanctions_table",
+    "stream_text",
     "timeline_table",
 ]
 
