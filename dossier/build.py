@@ -132,8 +132,13 @@ async def _gather(
         targets = [e.data["target"] for e in log.kept.values() if e.type == "assignment.made"]
         found.sections["holdings"] = await person_holdings(store.backend, subject.id, targets, position)
         await _fetch(store, log, cited_positions(found.sections))  # a later correction of a holding
-    names = name_table(log.names, mentioned_ids(log.names, subject.id, found.sections, _data(log)), found.at)
-    await _fetch(store, log, {p for entry in names.values() for p in entry["positions"]})
+    # the events backing a name mention more (a unit's parent, a person's home unit): to a fixed point
+    ids: set[str] = set()
+    names: dict[str, dict[str, Any]] = {}
+    while (wanted := mentioned_ids(log.names, subject.id, found.sections, _data(log))) - ids:
+        ids |= wanted
+        names = name_table(log.names, ids, found.at)
+        await _fetch(store, log, {p for entry in names.values() for p in entry["positions"]})
     cite_backing(names, log.kept)
     return found, log, names
 
