@@ -19,12 +19,13 @@ from ledger.checkpoint import load_or_create_signing_key
 from ledger.errors import LedgerError
 from ledger.integrity import LogTree
 from ledger.store import EventStore
-from ops.bootstrap import open_ledger
+from ledger.store.personal import PersonalData
+from ops.bootstrap import open_ledger, personal_data
 from ops.config import Settings
 from projections.installed import all_projectors
 from projections.runner import ProjectionRunner
 
-__all__ = ["METRICS", "RUNNER", "SETTINGS", "SIGNER", "STORE", "TREE", "create_app"]
+__all__ = ["METRICS", "PERSONAL", "RUNNER", "SETTINGS", "SIGNER", "STORE", "TREE", "create_app"]
 
 log = structlog.get_logger("ledger.api")
 
@@ -34,6 +35,7 @@ RUNNER = web.AppKey("runner", ProjectionRunner)
 METRICS = web.AppKey("metrics", Metrics)
 TREE = web.AppKey("tree", LogTree)
 SIGNER = web.AppKey("signer", Ed25519PrivateKey)
+PERSONAL = web.AppKey("personal", PersonalData)
 
 #: a request body larger than this is refused (413) before it is read
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -99,6 +101,7 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     # background when it holds it; reads wait for them (honest reads) and /readyz tells
     await runner.load_positions()
     app[STORE] = store
+    app[PERSONAL] = personal_data(store)
     app[RUNNER] = runner
     app[TREE] = LogTree(store)
     # LEDGER_SIGNING_KEY: created (mode 0600) on first start when absent

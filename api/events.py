@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from api.app import METRICS, STORE
+from api.app import METRICS, PERSONAL, STORE
 from api.auth import principal, require
 from api.problems import Problem
 from api.scope import event_unit, within_written
@@ -23,6 +23,10 @@ MAX_BATCH = 1000
 #: positions are 64-bit in both backends
 POSITION_MAX = 2**63 - 1
 HEARTBEAT_SECONDS = 15.0
+#: who may read personal data in the clear (SPEC §4); everyone else sees it withheld
+PERSONAL_READERS = frozenset({"investigator", "admin"})
+#: event types only an admin may post: erasing a person's data destroys it for good
+ADMIN_ONLY = frozenset({"person.erased"})
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -69,21 +73,40 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
             )
 
 
+def _check_admin_only(request: web.Request, proposals: list[Proposed]) -> None:
+    who = principal(request)
+    for index, event in enumerate(proposals):
+        if event.type in ADMIN_ONLY and who.role != "admin":
+            raise Problem(403, "forbidden", "Forbidden", f"event {index} ({event.type}): only an admin may post it")
+
+
+def _without_index(error: DomainRefused | InvalidEnvelope) -> DomainRefused | InvalidEnvelope:
+    if isinstance(error, DomainRefused):
+        return DomainRefused(error.rule, error.message, error.field)
+    return InvalidEnvelope(error.errors)
+
+
+async def presented(request: web.Request, events: list[StoredEvent]) -> list[dict[str, Any]]:
+    """Events as this caller may see them: personal fields in the clear, withheld or erased."""
+    return await request.app[PERSONAL].present(events, principal(request).role in PERSONAL_READERS)
+
+
 async def post_events(request: web.Request) -> web.Response:
     who = require(request, "recorder", "admin")
     body = await _json_body(request)
     proposals = _proposals(body, who.actor, request.headers.get("Idempotency-Key"))
+    _check_admin_only(request, proposals)
     store = request.app[STORE]
     if isinstance(store.decider, Domain):
         _check_scope(request, proposals, store.decider)
     try:
         stored = await store.append(proposals)
-    except DomainRefused as refused:
+    except (DomainRefused, InvalidEnvelope) as refused:
         if isinstance(body, list):
             raise
-        raise DomainRefused(refused.rule, refused.message, refused.field) from None  # one event: no index
+        raise _without_index(refused) from None  # one event: no index
     request.app[METRICS].appended.inc(len(stored))
-    payload = [e.to_json() for e in stored]
+    payload = await presented(request, stored)
     return web.Response(
         body=orjson.dumps(payload if isinstance(body, list) else payload[0]),
         status=201,
@@ -123,7 +146,7 @@ async def get_events(request: web.Request) -> web.Response:
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
-        "events": [e.to_json() for e in _visible(request, events)],
+        "events": await presented(request, _visible(request, events)),
         "next_after": events[-1].position if events else after,
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -148,11 +171,11 @@ async def tail_events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keep-alive\n\n")
                 continue
             events, pending = pending.result(), None
-            for event in _visible(request, events):
+            for event in await presented(request, _visible(request, events)):
                 frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
-                    event.position,
-                    event.type.encode(),
-                    orjson.dumps(event.to_json()),
+                    event["position"],
+                    event["type"].encode(),
+                    orjson.dumps(event),
                 )
                 await response.write(frame)
     except (ConnectionResetError, asyncio.CancelledError):
@@ -174,5 +197,5 @@ async def get_stream(request: web.Request) -> web.Response:
     if isinstance(store.decider, Domain):
         aggregate = store.decider.get(stream)
         state = aggregate.attributes() if aggregate is not None else None
-    body = {"stream": stream, "version": events[-1].version, "state": state, "events": [e.to_json() for e in events]}
+    body = {"stream": stream, "version": events[-1].version, "state": state, "events": await presented(request, events)}
     return web.Response(body=orjson.dumps(body, default=str), content_type="application/json")

@@ -226,16 +226,21 @@ def openapi_document() -> dict[str, Any]:
             "/v1/exports/dossier": {
                 "get": {
                     **_get(
-                        "A compliance dossier (SPEC §9) as a zip: PDF, XLSX, events, proofs (investigator, admin)",
+                        "A compliance dossier (SPEC §9) as a zip: PDF, XLSX, events, proofs, signed manifest "
+                        "(investigator, admin)",
                         {
                             **_param("subject", description="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]"),
                             "required": True,
                         },
-                        _param("include_personal", description="true to keep personal data", type="boolean"),
+                        _param(
+                            "with_personal_data",
+                            description="true to include personal data (id numbers, phones) in the clear",
+                            type="boolean",
+                        ),
                     ),
                     "responses": {
                         "200": {"description": "the dossier", "content": {"application/zip": {}}},
-                        **{code: PROBLEM for code in ("400", "401", "403", "404")},
+                        **{code: PROBLEM for code in ("400", "401", "403", "404", "503")},
                     },
                 }
             },

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["BEIJING", "localize", "parse_tz"]
+from ledger.timeutil import BEIJING
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+__all__ = ["localize", "parse_tz"]
+
 _KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 #: the ends of open intervals: never an instant to show

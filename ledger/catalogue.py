@@ -18,6 +18,7 @@ EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "person.registered": ("person", "person_id"),
     "person.updated": ("person", "person_id"),
     "person.departed": ("person", "person_id"),
+    "person.erased": ("person", "person_id"),
     "assignment.made": ("assignment", "assignment_id"),
     "assignment.ended": ("assignment", "assignment_id"),
     "assignment.corrected": ("assignment", "assignment_id"),

@@ -196,6 +196,18 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "report.submitted": "报告报送",
         "policy.adopted": "政策（制度）施行",
     },
+    "stream_kind": {
+        "unit": "单位",
+        "person": "人员",
+        "assignment": "责任分工",
+        "hazard": "隐患",
+        "inspection": "检查",
+        "accident": "事故",
+        "sanction": "处理处罚",
+        "illegal_site": "非法违法生产窝点",
+        "report": "报告",
+        "policy": "政策（制度）",
+    },
     "overdue_kind": {
         "hazard": "隐患整改逾期",
         "hazard_verification": "隐患验收逾期",

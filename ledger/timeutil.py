@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = ["BEIJING", "format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
 
-#: Beijing time (+08:00), in which the notices count their days, weeks and months
-BEIJING = timezone(timedelta(hours=8))
+#: Beijing time (北京时间, +08:00): what officials read, and in which the notices count their days, weeks and months
+BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 

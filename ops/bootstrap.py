@@ -1,4 +1,4 @@
-"""The one place that wires a ledger together: backend, schema, domain, catch-up."""
+"""The one place that wires a ledger together: backend, schema, domain, personal data, catch-up."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from ledger.decider import AcceptAll, Decider
 from ledger.store import EventStore, open_backend
+from ledger.store.personal import PersonalData
 from ops.migrate import migrate
 
-__all__ = ["default_decider", "open_ledger"]
+__all__ = ["default_decider", "open_ledger", "personal_data"]
 
 
 def default_decider() -> Decider:
@@ -32,9 +33,20 @@ async def open_ledger(
     try:
         if apply_migrations:
             await migrate(backend)
-        store = EventStore(backend, decider if decider is not None else default_decider())
+        # every append seals personal fields first (SPEC §4): POST /v1/events, import, demo
+        personal = PersonalData(backend)
+        store = EventStore(backend, decider if decider is not None else default_decider(), step=personal)
         await store.catch_up(progress)
+        if apply_migrations:
+            await personal.reconcile()  # a key an interrupted erasure left behind
     except BaseException:
         await backend.close()
         raise
     return store
+
+
+def personal_data(store: EventStore) -> PersonalData:
+    """The personal-data step ``open_ledger`` wired into ``store`` (keys, reveal, present)."""
+    if not isinstance(store.step, PersonalData):
+        raise RuntimeError("this store was not opened by open_ledger: it has no personal-data step")
+    return store.step

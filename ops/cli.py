@@ -88,7 +88,7 @@ def _verify_dossier(args: argparse.Namespace) -> int:
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from ops.export import build_dossier, zip_path
+    from dossier import build_dossier, zip_path
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
@@ -104,7 +104,8 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 args.subject,
                 Path(args.out),
                 signing_key_path=settings.signing_key,
-                include_personal=args.include_personal,
+                issuer=settings.issuer,
+                with_personal_data=args.with_personal_data,
                 known_position=runner.position(),
                 progress=bar.update,
             )
@@ -254,7 +255,9 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a compliance dossier (PDF, XLSX, events, proofs) and its .zip")
     export.add_argument("subject", help="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]")
     export.add_argument("--out", default=".", help="directory to write it under (.)")
-    export.add_argument("--include-personal", action="store_true", help="keep personal data (id numbers, phones)")
+    export.add_argument(
+        "--with-personal-data", action="store_true", help="include personal data (id numbers, phones) in the clear"
+    )
     export.set_defaults(run=cmd_export)
 
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")

@@ -19,6 +19,8 @@ class Settings:
     port: int = 8080
     signing_key: str = "ledger-signing.key"
     log_format: str = "auto"  # json | console | auto (console on a terminal, JSON otherwise)
+    #: the body that issues dossiers (发文机关): the bureau operating the ledger
+    issuer: str = "安全生产责任账本"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -30,6 +32,7 @@ class Settings:
             ("port", int),
             ("signing_key", str),
             ("log_format", str),
+            ("issuer", str),
         ):
             raw = env.get(f"LEDGER_{name.upper()}")
             if raw:

@@ -7,7 +7,7 @@ source ops/setup-env.sh
 LEDGER_TEST_PG_URL=$(bash ops/ensure-postgres.sh | tail -n 1)
 export LEDGER_TEST_PG_URL
 .venv/bin/ruff check --quiet .
-.venv/bin/mypy ledger projections api ops
+.venv/bin/mypy ledger projections api ops dossier
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -9,15 +9,19 @@
 3. every event has an RFC 9162 inclusion proof in proofs.json that leads from its leaf
    (``event_leaf_hash(hash)``, index position − 1) to the checkpoint's root; events withheld
    for personal data are proven by hash alone;
-4. every position dossier.json cites is present, with the same hash.
+4. every position dossier.json cites is present, with the same hash;
+5. the manifest (``dossier.manifest``) is signed by ``public_key`` and gives the SHA-256 of
+   every other file of the dossier, none missing, none added: the PDF, the XLSX and
+   dossier.json are proven byte for byte;
+6. every person and unit dossier.json names is backed by the events that registered and
+   changed them, present in events.jsonl (``dossier.names``).
 
-Problems name the position (and the line of events.jsonl) and what failed. A missing file
-or an unusable key raises ``DossierUnreadable`` (``ledger verify`` exits 2 on it).
+Problems name the file, the position (and the line of events.jsonl) and what failed. A
+missing file or an unusable key raises ``DossierUnreadable`` (``ledger verify`` exits 2).
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,14 +29,17 @@ from typing import Any
 
 import orjson
 
+from dossier.format import REQUIRED, cited_positions
+from dossier.manifest import check_manifest
+from dossier.names import check_names
 from ledger.checkpoint import load_public_key, verify_checkpoint
 from ledger.envelope import StoredEvent
 from ledger.merkle import event_leaf_hash, proof_from_hex, verify_inclusion
 
 __all__ = ["DossierUnreadable", "Issue", "Report", "cited_positions", "verify_dossier"]
 
-FILES = ("events.jsonl", "proofs.json", "dossier.json")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+#: a dossier holds a handful of files of a few MB; anything far larger is not one
+MAX_FILE_BYTES = 1 << 30
 
 
 class DossierUnreadable(Exception):
@@ -43,9 +50,13 @@ class DossierUnreadable(Exception):
 class Issue:
     position: int | None
     what: str
+    file: str | None = None
 
     def __str__(self) -> str:
-        return f"position {self.position}: {self.what}" if self.position is not None else self.what
+        where = ", ".join(
+            part for part in (self.file, f"position {self.position}" if self.position is not None else None) if part
+        )
+        return f"{where}: {self.what}" if where else self.what
 
 
 @dataclass
@@ -70,23 +81,29 @@ class Report:
 
 
 def _read_files(path: Path) -> dict[str, bytes]:
+    """Every file of the dossier by name (a directory's files, or a zip's members)."""
     if not path.exists():
         raise DossierUnreadable(f"{path} does not exist")
     files: dict[str, bytes] = {}
     if path.is_dir():
-        for name in FILES:
-            if (path / name).is_file():
-                files[name] = (path / name).read_bytes()
+        for item in sorted(path.iterdir()):
+            if item.is_file() and item.stat().st_size <= MAX_FILE_BYTES:
+                files[item.name] = item.read_bytes()
+            else:
+                files[item.name] = b""  # a folder or a giant is no file of a dossier: the manifest names it
     else:
         try:
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
                     name = PurePosixPath(info.filename).name
-                    if name in FILES and name not in files:
-                        files[name] = archive.read(info)
+                    if info.is_dir():
+                        continue
+                    if name in files or info.file_size > MAX_FILE_BYTES:
+                        raise DossierUnreadable(f"{path} holds {name} twice or too large")
+                    files[name] = archive.read(info)
         except (zipfile.BadZipFile, OSError) as exc:
             raise DossierUnreadable(f"{path} is neither a dossier directory nor a readable zip: {exc}") from None
-    missing = [name for name in FILES if name not in files]
+    missing = [name for name in REQUIRED if name not in files]
     if missing:
         raise DossierUnreadable(f"{path} lacks {', '.join(missing)}")
     return files
@@ -121,10 +138,13 @@ def verify_dossier(path: Path, public_key: str | Path) -> Report:
     try:
         dossier = orjson.loads(files["dossier.json"])
     except orjson.JSONDecodeError as exc:
-        issues.append(Issue(None, f"dossier.json is not JSON: {exc}"))
+        issues.append(Issue(None, f"is not JSON: {exc}", "dossier.json"))
         dossier = None
+    subject = dossier.get("subject") if isinstance(dossier, dict) else None
+    issues += [Issue(None, what, name) for name, what in check_manifest(files, key, subject, checkpoint)]
 
     proven: dict[int, str] = {}
+    events: dict[int, StoredEvent] = {}
     by_position: dict[int, dict[str, Any]] = {}
     for entry in [*entries, *withheld]:
         if isinstance(entry, dict) and isinstance(entry.get("position"), int):
@@ -175,6 +195,7 @@ def verify_dossier(path: Path, public_key: str | Path) -> Report:
             continue
         seen.add(position)
         proven[position] = event.hash
+        events[position] = event
     report.events = len(seen)
     for entry in entries:
         pos = entry.get("position") if isinstance(entry, dict) else None
@@ -191,7 +212,9 @@ def verify_dossier(path: Path, public_key: str | Path) -> Report:
                 issues.append(Issue(pos, "is cited by dossier.json but not in events.jsonl"))
             elif proven[pos] != hash_:
                 issues.append(Issue(pos, "dossier.json cites it with a different hash"))
-    report.issues.sort(key=lambda i: (i.position is not None, i.position or 0))
+        issues += [Issue(pos, what, "dossier.json") for pos, what in check_names(dossier.get("names"), events)]
+    # an event's own problem first (it names the position), then what concerns whole files
+    report.issues.sort(key=lambda i: (i.position is None, i.position or 0))
     report.ok = not issues
     return report
 
@@ -212,19 +235,3 @@ def _check_proof(entry: Any, event_hash: Any, size: int, root: bytes) -> str | N
     if not verify_inclusion(leaf, position - 1, size, proof, root):
         return "its inclusion proof does not lead to the checkpoint's root"
     return None
-
-
-def cited_positions(value: Any) -> dict[int, str]:
-    """Every ``{position, hash}`` citation anywhere in a structure: position → hash."""
-    found: dict[int, str] = {}
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            pos, hash_ = item.get("position"), item.get("hash")
-            if isinstance(pos, int) and not isinstance(pos, bool) and isinstance(hash_, str) and _HASH.match(hash_):
-                found[pos] = hash_
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from ledger.timeutil import utc_now
+from ledger.timeutil import BEIJING, utc_now
 from projections.timekeys import from_key, to_key
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: calendar days, weeks, months, quarters and years are China's, whatever offset a client wrote
-CHINA = timezone(timedelta(hours=8))
+CHINA = BEIJING
 
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4])|H([12])|-(0[1-9]|1[0-2])(?:-H([12]))?|-W(0[1-9]|[1-4]\d|5[0-3]))?$")
 

@@ -9,7 +9,9 @@ field, when it is not the generic ``schema``). ``validate.py`` compiles it into 
 Field types: ``id`` (a non-empty string of at most 200 characters), ``text`` (a non-blank
 string), ``timestamp`` (RFC 3339 with an offset), ``integer``, ``number``, ``boolean``,
 ``enum``, ``array``, ``object``, ``basis_ref`` (a log position or an entity id) and
-``forbidden`` (a field that must not be posted, e.g. an accident's derived ``grade``).
+``forbidden`` (a field that must not be posted, e.g. an accident's derived ``grade``) and
+``sealed`` (a personal field, SPEC §4: posted in the clear, stored encrypted under its
+person's key — ``personal()`` declares one, ``ledger.personal`` seals it before the append).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Final
 
 from ledger.domain import enums
 
-__all__ = ["PERIOD_PATTERN", "POLICY_RULES", "SCHEMAS", "FieldSpec", "json_schema"]
+__all__ = ["PERIOD_PATTERN", "POLICY_RULES", "SCHEMAS", "FieldSpec", "json_schema", "personal"]
 
 FieldSpec = dict[str, Any]
 
@@ -42,6 +44,20 @@ TEXT: Final[FieldSpec] = {"type": "text"}
 TIMESTAMP: Final[FieldSpec] = {"type": "timestamp"}
 BOOLEAN: Final[FieldSpec] = {"type": "boolean"}
 PERIOD: Final[FieldSpec] = {"type": "text", "pattern": PERIOD_PATTERN}
+
+
+def personal(plain: FieldSpec, caption: str, owner: str = "person_id") -> FieldSpec:
+    """A personal field: posted as ``plain`` (checked before sealing), stored sealed under the
+    key of the person the data field ``owner`` names; ``caption`` is its Chinese name."""
+    return {"type": "sealed", "personal": {"plain": plain, "caption": caption, "owner": owner}}
+
+
+#: the personal fields of a person (SPEC §4): the one declaration of what is personal
+PERSONAL: Final[dict[str, FieldSpec]] = {
+    # 居民身份证号码: 18 characters (17 digits and a check digit or X), or the old 15 digits
+    "id_number": personal({"type": "text", "pattern": r"^([0-9]{17}[0-9Xx]|[0-9]{15})$"}, "身份证号码"),
+    "phone": personal({"type": "text", "pattern": r"^\+?[0-9][0-9 -]{2,30}$"}, "联系电话"),
+}
 
 
 def enum(values: tuple[str, ...]) -> FieldSpec:
@@ -154,12 +170,13 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
         "name": req(TEXT),
         "title": req(TEXT),
         "unit_id": req(ident("unit")),
+        **_all_optional(PERSONAL),
     },
     "person.updated": {
         "person_id": req(ident()),
         "changes": req(
             obj(
-                _all_optional({"name": TEXT, "title": TEXT, "unit_id": ident("unit")}),
+                _all_optional({"name": TEXT, "title": TEXT, "unit_id": ident("unit"), **PERSONAL}),
                 min_properties=1,
             )
         ),
@@ -167,6 +184,8 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
         "valid_from": opt(TIMESTAMP),
     },
     "person.departed": {"person_id": req(ident()), "reason": opt(TEXT)},
+    # destroys the key of the person's personal fields (SPEC §4); admins only, with a reason
+    "person.erased": {"person_id": req(ident()), "reason": req(TEXT)},
 }
 
 # --- duty ---------------------------------------------------------------------------------
@@ -426,6 +445,8 @@ _JSON_TYPES: Final[dict[str, dict[str, Any]]] = {
 
 def _field_json_schema(spec: FieldSpec) -> dict[str, Any]:
     kind = spec["type"]
+    if kind == "sealed":  # what a client posts: the plain value (the ledger seals it)
+        return {**_field_json_schema(spec["personal"]["plain"]), "x-personal": True}
     if kind == "array":
         out: dict[str, Any] = {"type": "array", "items": _field_json_schema(spec["items"])}
         if spec.get("min_items"):

@@ -20,6 +20,7 @@ from eventsourcing.domain import event
 
 from ledger.domain.base import Entity, Fact, to_datetime
 from ledger.domain.rules import rule
+from ledger.domain.schema import PERSONAL
 from ledger.domain.state import View
 from ledger.errors import DomainRefused
 
@@ -31,6 +32,8 @@ SCOPE_KINDS: Final = {
     "township": frozenset({"township"}),
     "department": frozenset({"department"}),
 }
+#: the personal fields of a person (SPEC §4), sealed in the log and never kept in state
+PERSONAL_NAMES: Final = frozenset(PERSONAL)
 #: a walk up the administrative tree longer than this is a cycle (the tree is ~6 deep)
 MAX_TREE_DEPTH: Final = 64
 #: the attributes a unit is registered with, which ``unit.updated`` may change
@@ -174,6 +177,7 @@ class Person(Entity):
         self.title = title
         self.unit_id = unit_id
         self.departed_at: datetime | None = None
+        self.erased_at: datetime | None = None
         # (subject, score, passed, occurred_at)
         self.exams: tuple[tuple[str, float, bool, str], ...] = ()
         self.registered: dict[str, Any] | None = None
@@ -187,15 +191,31 @@ class Person(Entity):
                 field="person_id",
             )
 
+    def check_not_erased(self, what: str) -> None:
+        """A person erased stays erased: no second erasure, no new personal data (SPEC §4)."""
+        if self.erased_at is not None:
+            raise DomainRefused(
+                "person.erased",
+                f"the personal data of {self.name} ({self.entity_id}) was erased on "
+                f"{self.erased_at.isoformat()}: {what}",
+                field="person_id",
+            )
+
     @event("Updated")
     def _updated(
         self, changes: dict[str, Any], occurred_at: str, reason: str | None = None, valid_from: str | None = None
     ) -> None:
         if self.registered is None:
             self.registered = {name: getattr(self, name) for name in PERSON_ATTRIBUTES}
-        self.changes = _with_change(self.changes, changes, occurred_at, valid_from)
+        # personal data stays sealed in the log, not in state
+        kept = {name: value for name, value in changes.items() if name not in PERSONAL_NAMES}
+        self.changes = _with_change(self.changes, kept, occurred_at, valid_from)
         for name, value in _folded(self.registered, self.changes).items():
             setattr(self, name, value)
+
+    @event("Erased")
+    def _erased(self, occurred_at: str, reason: str) -> None:
+        self.erased_at = to_datetime(occurred_at)
 
     @event("Departed")
     def _departed(self, occurred_at: str, reason: str | None = None) -> None:
@@ -275,7 +295,15 @@ def _person_registered(view: View, fact: Fact, agg: Entity | None) -> None:
 
 @rule("person.updated", Person, "_updated")
 def _person_updated(view: View, fact: Fact, agg: Entity | None) -> None:
-    return None
+    assert isinstance(agg, Person)
+    if PERSONAL_NAMES.intersection(fact.data["changes"]):
+        agg.check_not_erased("no new personal data can be recorded")
+
+
+@rule("person.erased", Person, "_erased")
+def _person_erased(view: View, fact: Fact, agg: Entity | None) -> None:
+    assert isinstance(agg, Person)
+    agg.check_not_erased("it cannot be erased twice")
 
 
 @rule("person.departed", Person, "_departed")

@@ -58,6 +58,14 @@ def _check_basis_ref(value: Any, path: str, rule: str) -> None:
         _check_id(value, path, rule)
 
 
+def _check_sealed(value: Any, path: str, rule: str) -> None:
+    # a personal field reaches the domain sealed by the append step (ledger.personal), never plain
+    from ledger.personal import is_sealed
+
+    if not is_sealed(value):
+        raise _refuse(rule, path, "is personal data and must be sealed before it is stored (ledger.personal)")
+
+
 def _numeric(spec: FieldSpec, integral: bool) -> Checker:
     low, high = spec.get("minimum"), spec.get("maximum")
     wanted = "an integer" if integral else "a number"
@@ -135,6 +143,7 @@ _SIMPLE: Final[dict[str, Checker]] = {
     "timestamp": _check_timestamp,
     "boolean": _check_boolean,
     "basis_ref": _check_basis_ref,
+    "sealed": _check_sealed,
 }
 
 

@@ -31,7 +31,7 @@ from ledger.errors import (
 from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
-__all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
+__all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
 
 log = structlog.get_logger("ledger.store")
 
@@ -67,6 +67,16 @@ class WriteTx(Protocol):
     async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]: ...
 
     async def insert(self, rows: Sequence[StoredRow]) -> None: ...
+
+
+class AppendStep(Protocol):
+    """What runs around every append, outside the group commit (``ops.bootstrap`` wires the
+    personal-data step, ``ledger.store.personal``): ``seal`` may rewrite the proposed events
+    before they are queued; ``settle`` sees them once stored."""
+
+    async def seal(self, events: Sequence[Proposed]) -> Sequence[Proposed]: ...
+
+    async def settle(self, stored: Sequence[StoredEvent]) -> None: ...
 
 
 class Backend(ABC):
@@ -165,9 +175,10 @@ class _Group:
 class EventStore:
     """The ledger's log: append (group-committed), read, subscribe, verify."""
 
-    def __init__(self, backend: Backend, decider: Decider | None = None) -> None:
+    def __init__(self, backend: Backend, decider: Decider | None = None, step: AppendStep | None = None) -> None:
         self.backend = backend
         self.decider: Decider = decider if decider is not None else AcceptAll()
+        self.step = step
         self._pending: deque[_Request] = deque()
         self._work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -187,13 +198,22 @@ class EventStore:
             return []
         if self._closing:
             raise StoreUnavailable("the ledger is shutting down")
+        if self.step is not None:
+            events = await self.step.seal(events)
         future: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Request(events, future))
         self._work.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="ledger-appender")
-        # shield: a caller that goes away must not cancel a write other callers share
-        return await asyncio.shield(future)
+        # shield: a caller that goes away must not cancel a write other callers share, nor
+        # the step that follows it (an erased person's key is destroyed whatever happens)
+        return await asyncio.shield(self._settled(future))
+
+    async def _settled(self, future: asyncio.Future[list[StoredEvent]]) -> list[StoredEvent]:
+        stored = await future
+        if self.step is not None:
+            await self.step.settle(stored)
+        return stored
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Replay into the decider whatever the log holds beyond it (startup, before serving)."""

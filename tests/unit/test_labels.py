@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.catalogue import EVENT_TYPES
+from ledger.catalogue import EVENT_TYPES, STREAM_KINDS
 from ledger.domain import GRADES, HAZARD_STATES, SANCTION_CLASSES, enums
 from ledger.labels import LABELS, label
 
@@ -29,6 +29,7 @@ VOCABULARIES = {
     "closure_reason": enums.UNIT_CLOSURE_REASONS,
     "visit_purpose": enums.VISIT_PURPOSES,
     "event_type": tuple(EVENT_TYPES),
+    "stream_kind": tuple(sorted(STREAM_KINDS)),
 }
 
 
