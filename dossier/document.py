@@ -133,24 +133,32 @@ def _accident(dossier: dict[str, Any], names: Namer) -> tuple[str, list[Section]
     return title, [
         Section("事故基本情况", [summary], [overview], sheet="概况"),
         _chain_section("事故发生时的责任链", names, chain),
-        Section("事故报告", [], [_reports_table(names, chain.get("reports", []))], sheet="事故报告"),
+        Section(
+            "事故报告与逐级上报",
+            [],
+            [_reports_table(names, chain.get("reports", []), chain.get("escalation", []))],
+            sheet="事故报告",
+        ),
         _investigation(names, chain.get("investigation")),
         _sanctions(names, dossier.get("followed", []), chain.get("sanctions", []), "事故"),
         _before(names, chain, "事故"),
     ]
 
 
-def _reports_table(names: Namer, reports: list[dict[str, Any]]) -> Table:
+def _report_state(r: dict[str, Any]) -> str:
+    if r.get("on_time"):
+        return "按时报告"
+    if r.get("reported_at") and r.get("due_at"):
+        return f"迟报{r.get('late_by_minutes')}分钟"
+    if r.get("reported_at"):
+        return "已报告（无时限规定）"
+    return "未报告" if r.get("due_at") else "未报告（无时限规定）"
+
+
+def _reports_table(names: Namer, reports: list[dict[str, Any]], escalation: list[dict[str, Any]]) -> Table:
+    """The report stages (条例 第9条) and their passing up level by level (第10、11条)."""
     rows: list[list[Cell]] = []
     for r in reports:
-        if r.get("on_time"):
-            state = "按时报告"
-        elif r.get("reported_at"):
-            state = f"迟报{r.get('late_by_minutes')}分钟"
-        else:
-            state = "未报告"
-        sources = (r.get("policy") or {}).get("sources", [])
-        basis = "、".join(s["basis"] if s.get("policy_id") else BASELINE_REPORTS for s in sources)
         rows.append(
             [
                 label_of("report_stage", r.get("stage")),
@@ -159,9 +167,23 @@ def _reports_table(names: Namer, reports: list[dict[str, Any]]) -> Table:
                 Moment(r.get("reported_at")),
                 names.name(r.get("to_unit")),
                 names.named(r.get("by")),
-                state,
-                basis or BASELINE_REPORTS,
+                _report_state(r),
+                (r.get("policy") or {}).get("basis") or BASELINE_REPORTS,
                 positions(r.get("events", [])),
+            ]
+        )
+    for e in escalation:
+        rows.append(
+            [
+                f"上报{label_of('investigation_level', e.get('level'))}",
+                (e.get("policy") or {}).get("value"),
+                Moment(e.get("due_at")),
+                Moment(e.get("reported_at")),
+                names.name(e.get("to_unit")),
+                names.named(e.get("by")),
+                _report_state(e),
+                (e.get("policy") or {}).get("basis") or BASELINE_REPORTS,
+                positions(e.get("events", [])),
             ]
         )
     header = ["报告阶段", "时限（分钟）", "应报时间", "实报时间", "报送单位", "报告人", "情况", "时限依据", "证据位置"]
