@@ -20,7 +20,7 @@ from typing import Any
 from projections.base import cite
 from projections.calendar import CHINA, day_end, months
 from projections.findings.context import COUNTY_KINDS, Context, unit_subject
-from projections.hazards import latest_sql
+from projections.hazards import Which, latest
 from projections.timekeys import from_key
 
 __all__ = ["cycle_580"]
@@ -87,18 +87,18 @@ async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dic
     probe_deadline = day_end(year, month, 30)
     if probe_deadline > ctx.now:
         return []
-    rows = await ctx.db.fetch(
-        latest_sql(
-            "t.hazard_id, t.unit_id, t.state, t.reported_at, h.position, h.hash",
-            "",
-            "t.severity = 'major' AND t.state <> 'closed' AND t.supervision_level IS NULL",
-        ),
+    sql, args = latest(
+        "t.hazard_id, t.unit_id, t.state, t.reported_at, h.position, h.hash",
         ctx.position,
         probe_deadline,
+        Which(severity="major"),
+        "t.state <> 'closed' AND t.supervision_level IS NULL",
     )
+    rows = await ctx.db.fetch(sql, *args)
+    rules_then = await ctx.rules_many({r[1] for r in rows}, probe_deadline)
     out = []
     for hazard_id, unit_id, state, reported_at, pos, hash_ in rows:
-        rules = await ctx.rules(unit_id, probe_deadline)
+        rules = rules_then[unit_id]
         cycle = rules.get("cycle_580")
         if cycle is None:
             continue
@@ -107,9 +107,8 @@ async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dic
         if reported_at >= collected_by or listed_by > ctx.now:
             continue
         if listed_by != probe_deadline:  # a policy with another listing day: look again at that day
-            again = await ctx.db.fetch(
-                latest_sql("t.state, t.supervision_level", "hazard_id = ?"), ctx.position, listed_by, hazard_id
-            )
+            sql, args = latest("t.state, t.supervision_level", ctx.position, listed_by, Which(hazard_ids=[hazard_id]))
+            again = await ctx.db.fetch(sql, *args)
             if not again or again[0][0] == "closed" or again[0][1] is not None:
                 continue
         city = await ctx.nearest(unit_id, ("city",), listed_by)

@@ -19,7 +19,7 @@ from projections.accidents import accident_rows
 from projections.base import cite
 from projections.findings.context import Context, unit_subject
 from projections.findings.illegal_sites import unstopped_sites
-from projections.hazards import latest_sql
+from projections.hazards import Which, latest
 
 __all__ = ["vetoes"]
 
@@ -86,21 +86,16 @@ async def _accidents(ctx: Context) -> list[dict[str, Any]]:
 
 async def _major_hazards(ctx: Context) -> list[dict[str, Any]]:
     marks = ", ".join("?" * len(HIGHER_INSPECTIONS))
-    rows = await ctx.db.fetch(
-        latest_sql(
-            "t.hazard_id, t.unit_id, t.reported_at, t.deadline, t.rectified_at, t.deadline_position, "
-            "h.position, h.hash",
-            "",
-            "t.severity = 'major' AND t.reported_at >= ? AND t.reported_at < ? AND t.deadline IS NOT NULL "
-            "AND (h.source = 'covert_visit' OR h.inspection_id IN "
-            f"(SELECT inspection_id FROM inspections WHERE kind IN ({marks})))",
-        ),
+    sql, args = latest(
+        "t.hazard_id, t.unit_id, t.reported_at, t.deadline, t.rectified_at, t.deadline_position, h.position, h.hash",
         ctx.position,
         ctx.until,
-        ctx.period.start,
-        ctx.period.end,
-        *HIGHER_INSPECTIONS,
+        Which(severity="major", reported_from=ctx.period.start, reported_to=ctx.period.end),
+        "t.deadline IS NOT NULL AND (h.source = 'covert_visit' OR h.inspection_id IN "
+        f"(SELECT inspection_id FROM inspections WHERE kind IN ({marks})))",
+        HIGHER_INSPECTIONS,
     )
+    rows = await ctx.db.fetch(sql, *args)
     out = []
     for hazard_id, unit_id, reported_at, deadline, rectified_at, _deadline_pos, pos, hash_ in rows:
         late = (rectified_at is not None and rectified_at > deadline) or (rectified_at is None and deadline < ctx.until)

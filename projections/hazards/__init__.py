@@ -7,11 +7,12 @@ from projections.hazards.queries import (
     AWAITING_RECTIFICATION,
     OVERDUE_STATES,
     UnknownHazard,
+    Which,
     hazard,
     hazard_events,
     hazard_ledger,
     hazards_at,
-    latest_sql,
+    latest,
 )
 
 __all__ = [
@@ -19,9 +20,10 @@ __all__ = [
     "OVERDUE_STATES",
     "HazardsProjector",
     "UnknownHazard",
+    "Which",
     "hazard",
     "hazard_events",
     "hazard_ledger",
     "hazards_at",
-    "latest_sql",
+    "latest",
 ]

@@ -3,9 +3,12 @@
 ``hazards`` keeps what ``hazard.reported`` says of a hazard, once. ``hazard_transitions``
 keeps one row per hazard event with the hazard's state right after it (folded in log
 order): 入库 → 交办 → 整改 → 验收 → 销号, a failed verification back to rectification, and
-立查立改 — a hazard rectified on the spot, with no hand-over (SPEC §6). The projector keeps the
-latest state of the hazards it has seen in memory (closed ones are dropped: nothing follows
-a closure) and loads missing ones in bulk, so a page is a handful of statements.
+立查立改 — a hazard rectified on the spot, with no hand-over (SPEC §6). ``hazard_current``
+keeps each hazard's latest transition and the latest valid time among them, so that the
+common question — as the ledger stands, at a moment after everything happened — reads one
+row per hazard. The projector keeps the latest state of the hazards it has seen in memory
+(closed ones are dropped: nothing follows a closure) and loads missing ones in bulk, so a
+page is a handful of statements.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ STATE_KEYS = (
 )
 _T_COLUMNS = ("hazard_id", "position", "hash", "occurred_at", "type", *STATE_KEYS)
 _INSERT_T = f"INSERT INTO hazard_transitions ({', '.join(_T_COLUMNS)}) VALUES ({', '.join('?' * len(_T_COLUMNS))})"
+_C_COLUMNS = (*_T_COLUMNS, "max_occurred_at")
+_UPSERT_C = (
+    f"INSERT INTO hazard_current ({', '.join(_C_COLUMNS)}) VALUES ({', '.join('?' * len(_C_COLUMNS))}) "
+    f"ON CONFLICT (hazard_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _C_COLUMNS[1:])}"
+)
 _INSERT_H = (
     "INSERT INTO hazards (hazard_id, unit_id, severity, source, description, category, location, inspection_id, "
     "found_by, reported_at, position, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -50,7 +58,7 @@ _INSERT_H = (
 
 class HazardsProjector(Projector):
     name = "hazards"
-    tables = ("hazard_transitions", "hazards")
+    tables = ("hazard_current", "hazard_transitions", "hazards")
     types: ClassVar[frozenset[str]] = frozenset(
         {
             "hazard.reported",
@@ -66,21 +74,25 @@ class HazardsProjector(Projector):
 
     def __init__(self) -> None:
         self._hazards: dict[str, dict[str, Any]] = {}
+        self._max_occurred: dict[str, str] = {}  # the latest valid time of any transition of a hazard
         self._seen = 0  # the last position folded into the cache
 
-    async def reset(self, tx: SQLTx) -> None:
+    def _forget(self) -> None:
         self._hazards.clear()
+        self._max_occurred.clear()
         self._seen = 0
+
+    async def reset(self, tx: SQLTx) -> None:
+        self._forget()
         await super().reset(tx)
 
     async def apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:
         if events and events[0].position <= self._seen:
-            self._hazards.clear()  # a page applied again (its transaction failed after the cache saw it)
+            self._forget()  # a page applied again (its transaction failed after the cache saw it)
         try:
             await self._apply(tx, events)
         except BaseException:
-            self._hazards.clear()
-            self._seen = 0
+            self._forget()
             raise
         if events:
             self._seen = events[-1].position
@@ -121,25 +133,31 @@ class HazardsProjector(Projector):
             await tx.executemany(_INSERT_H, reported)
         if transitions:
             await tx.executemany(_INSERT_T, transitions)
+            latest: dict[str, tuple[Any, ...]] = {}
+            for row in transitions:  # in log order: the last row of a hazard is its latest
+                latest[row[0]] = row
+            await tx.executemany(_UPSERT_C, [(*row, self._max_occurred[row[0]]) for row in latest.values()])
         for hazard_id in closed:  # nothing follows a closure
             self._hazards.pop(hazard_id, None)
+            self._max_occurred.pop(hazard_id, None)
 
     async def _load(self, tx: SQLTx, ids: set[str]) -> None:
-        """The latest state of hazards not in the cache, from their latest transition."""
+        """The latest state of hazards not in the cache."""
         for chunk in chunks(sorted(i for i in ids if i not in self._hazards)):
-            marks = ", ".join("?" * len(chunk))
             rows = await tx.fetch(
-                f"SELECT t.hazard_id, {', '.join('t.' + k for k in STATE_KEYS)} FROM hazard_transitions t "
-                f"JOIN (SELECT hazard_id, MAX(position) AS p FROM hazard_transitions WHERE hazard_id IN ({marks}) "
-                "GROUP BY hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position",
+                f"SELECT hazard_id, max_occurred_at, {', '.join(STATE_KEYS)} FROM hazard_current "
+                f"WHERE hazard_id IN ({', '.join('?' * len(chunk))})",
                 *chunk,
             )
             for row in rows:
-                self._hazards[row[0]] = dict(zip(STATE_KEYS, row[1:], strict=True))
+                self._hazards[row[0]] = dict(zip(STATE_KEYS, row[2:], strict=True))
+                self._max_occurred[row[0]] = row[1]
 
     def _fold(self, e: StoredEvent, at: str) -> dict[str, Any] | None:
         d = e.data
         hazard_id = d["hazard_id"]
+        if e.type == "hazard.reported" or hazard_id in self._hazards:
+            self._max_occurred[hazard_id] = max(at, self._max_occurred.get(hazard_id, at))
         if e.type == "hazard.reported":
             state: dict[str, Any] = dict.fromkeys(STATE_KEYS)
             state.update(unit_id=d["unit_id"], severity=d["severity"], reported_at=at, state="reported", on_the_spot=0)

@@ -19,9 +19,9 @@ from typing import Any
 
 from ledger.labels import label
 from projections.calendar import cadence, last_ended
-from projections.hazards import AWAITING_RECTIFICATION, hazard_events, latest_sql
+from projections.hazards import AWAITING_RECTIFICATION, Which, hazard_events, latest
 from projections.overdue.common import Ask, holders_by_unit, item, responsible
-from projections.registry import names_at, national_citation, rule_citation
+from projections.registry import Within, names_at, national_citation, rule_citation
 
 __all__ = ["hazard_progress", "hazards"]
 
@@ -33,16 +33,15 @@ _COLUMNS = (
 
 
 async def hazards(ask: Ask, kinds: set[str]) -> list[dict[str, Any]]:
-    scope, scope_args = ask.scope_sql("unit_id")
-    rows = await ask.db.fetch(
-        latest_sql(
-            _COLUMNS, scope[5:], "t.state IN ('assigned', 'verification_failed', 'rectified') AND t.deadline < ?"
-        ),
+    sql, args = latest(
+        _COLUMNS,
         ask.position,
         ask.at,
-        *scope_args,
-        ask.at,
+        Which(within=ask.within),
+        "t.state IN ('assigned', 'verification_failed', 'rectified') AND t.deadline < ?",
+        [ask.at],
     )
+    rows = await ask.db.fetch(sql, *args)
     rows = [r for r in rows if ("hazard" if r[3] in AWAITING_RECTIFICATION else "hazard_verification") in kinds]
     if not rows:
         return []
@@ -181,15 +180,11 @@ async def _had_open_hazards(ask: Ask, unit_id: str, kind: str, start: str, end: 
     """A township with a hazard open in its subtree during [start, end); a department with
     one handed to it (or by it)."""
     if kind == "township":
-        where = (
-            "unit_id IN (SELECT wt.unit_id FROM unit_tree wt WHERE wt.ancestor_id = ? AND wt.valid_from <= ? "
-            "AND ? < wt.valid_to AND wt.recorded_from <= ? AND ? < wt.recorded_to)"
-        )
-        args: list[Any] = [unit_id, start, start, ask.position, ask.position]
+        which = Which(within=Within(unit_id, start, ask.position))
+        outer, outer_args = "t.state <> 'closed'", []
     else:
-        where = "(responsible = ? OR assigned_by = ?)"
-        args = [unit_id, unit_id]
-    rows = await ask.db.fetch(
-        latest_sql("t.hazard_id", where, "t.state <> 'closed'") + " LIMIT 1", ask.position, end, *args
-    )
+        which = Which()
+        outer, outer_args = "t.state <> 'closed' AND (t.responsible = ? OR t.assigned_by = ?)", [unit_id, unit_id]
+    sql, args = latest("t.hazard_id", ask.position, end, which, outer, outer_args, limit=1)
+    rows = await ask.db.fetch(sql, *args)
     return bool(rows)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.labels import label
 from ledger.store.sql import SQL
-from projections.hazards import OVERDUE_STATES, latest_sql
+from projections.hazards import OVERDUE_STATES, Which, latest
 from projections.registry import Within
 
 __all__ = ["stats"]
@@ -32,15 +32,10 @@ async def stats(db: SQL, scope: str | None, from_: str | None, to: str, position
     scope_sql = f" AND {within.sql('unit_id')}" if within else ""
     accident_scope = f" AND {within.sql('a.unit_id')}" if within else ""
     scope_args = within.args if within else []
-    rows = await db.fetch(
-        latest_sql(
-            "t.state, t.severity, t.supervision_level, t.deadline, t.reported_at",
-            within.sql("unit_id") if within else "",
-        ),
-        position,
-        to,
-        *scope_args,
+    sql, args = latest(
+        "t.state, t.severity, t.supervision_level, t.deadline, t.reported_at", position, to, Which(within=within)
     )
+    rows = await db.fetch(sql, *args)
     by_state = dict.fromkeys(STATES, 0)
     by_severity: dict[str, dict[str, int]] = {}
     listed: dict[str, int] = {}

@@ -188,6 +188,38 @@ CREATE TABLE hazard_transitions (
 CREATE INDEX hazard_transitions_unit ON hazard_transitions (unit_id, hazard_id);
 CREATE INDEX hazard_transitions_position ON hazard_transitions (position);
 
+-- Each hazard's latest transition (by position) and the latest valid time of any of its
+-- transitions: for a question about position P and valid time T, a hazard whose latest
+-- transition is at or before P and all of whose transitions happened by T is in that state
+-- — the common case, answered without searching its history (hazards/queries.py).
+CREATE TABLE hazard_current (
+    hazard_id         TEXT    PRIMARY KEY,
+    position          bigint  NOT NULL,
+    hash              TEXT    NOT NULL,
+    occurred_at       TEXT    NOT NULL,
+    type              TEXT    NOT NULL,
+    unit_id           TEXT    NOT NULL,
+    severity          TEXT    NOT NULL,
+    reported_at       TEXT    NOT NULL,
+    state             TEXT    NOT NULL,
+    deadline          TEXT,
+    deadline_position bigint,
+    responsible       TEXT,
+    assigned_by       TEXT,
+    assigned_position bigint,
+    supervision_level TEXT,
+    supervisor        TEXT,
+    last_progress_at  TEXT,
+    rectified_at      TEXT,
+    rectified_by      TEXT,
+    on_the_spot       INTEGER NOT NULL,
+    verifier          TEXT,
+    max_occurred_at   TEXT    NOT NULL
+);
+CREATE INDEX hazard_current_unit ON hazard_current (unit_id);
+CREATE INDEX hazard_current_moved ON hazard_current (position, max_occurred_at);
+CREATE INDEX hazard_current_deadline ON hazard_current (state, deadline);
+
 -- == activity (projector "activity"): inspections and visits ==
 CREATE TABLE inspections (
     inspection_id TEXT    PRIMARY KEY,
