@@ -21,7 +21,7 @@ import asyncpg
 import structlog
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
+from ledger.errors import RowsRefused, StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
@@ -72,6 +72,15 @@ class _PostgresTx:
         await self._conn.copy_records_to_table(
             "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
         )
+
+
+_COPY_WHERE = re.compile(r"COPY events, line (\d+), column (\w+)")
+
+
+def _copy_where(exc: asyncpg.PostgresError) -> tuple[str | None, int | None]:
+    """The column and row (0-based) a refused COPY names in its context, when it does."""
+    found = _COPY_WHERE.search(str(getattr(exc, "context", None) or ""))
+    return (found.group(2), int(found.group(1)) - 1) if found else (None, None)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -181,6 +190,10 @@ class PostgresBackend(Backend):
                     await _rollback(conn)
                     raise
                 await conn.execute("COMMIT")
+        except asyncpg.DataError as exc:  # a value PostgreSQL cannot hold (e.g. NUL in text)
+            raise RowsRefused(str(exc), *_copy_where(exc)) from exc
+        except (UnicodeEncodeError, OverflowError) as exc:  # a value the driver cannot send
+            raise RowsRefused(str(exc)) from exc
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
+from ledger.errors import RowsRefused, StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
@@ -169,8 +169,11 @@ class SQLiteBackend(Backend):
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
-        async with self._immediate():
-            yield _SQLiteTx(self)
+        try:
+            async with self._immediate():
+                yield _SQLiteTx(self)
+        except (sqlite3.DataError, UnicodeEncodeError, OverflowError) as exc:  # a value SQLite cannot take
+            raise RowsRefused(str(exc)) from exc
         self._signal.bump()
 
     # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
