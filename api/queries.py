@@ -10,8 +10,9 @@ from aiohttp import web
 
 from api.app import STORE
 from api.auth import require
+from api.params import int_param
 from api.problems import Problem
-from api.scope import readable
+from api.scope import hidden, readable
 from ledger.store import Backend
 from projections.accountability import accountability
 from projections.asof import AsOf, as_of
@@ -100,11 +101,11 @@ async def get_overdue(request: web.Request) -> web.Response:
 async def get_accountability(request: web.Request) -> web.Response:
 
     accident_id = request.match_info["accident_id"]
+    who = require(request, *READERS)
     asof = await _asof(request)
     found = await accident(_db(request), accident_id, asof.position)
-    if found is None:
-        raise Problem(404, "not-found", "Not found", f"no accident {accident_id!r} as known at {asof.known_at_text}")
-    await _unit_in_scope(request, found["unit_id"])
+    if found is None or not await readable(_db(request), found["unit_id"], who.scope):
+        raise hidden(f"accident {accident_id!r} as known at {asof.known_at_text}")
     return _json(await accountability(_db(request), accident_id, asof.position))
 
 
@@ -113,9 +114,9 @@ async def get_hazards(request: web.Request) -> web.Response:
     scope = await _scope(request)
     asof = await _asof(request)
     q = request.query
-    limit = int(q["limit"]) if q.get("limit", "").isdigit() else 100
+    limit = int_param(request, "limit", 100, maximum=1000)
     page = await hazard_ledger(
-        _db(request), scope, q.get("state"), q.get("severity"), asof.position, min(limit, 1000), q.get("after")
+        _db(request), scope, q.get("state"), q.get("severity"), asof.position, limit, q.get("after")
     )
     return _json(page)
 

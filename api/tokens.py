@@ -1,7 +1,8 @@
 """Bearer tokens: created by an operator, stored hashed, shown once, each with a role and a scope.
 
 A token reads ``ldg_<token_id>_<secret>``; the id finds the row, the secret's SHA-256 is
-compared in constant time. Roles (SPEC §8): ``recorder`` posts events about units in its
+compared in constant time. Every request reads the token's row (one primary-key read), so
+a revocation takes effect at once, in every process. Roles (SPEC §8): ``recorder`` posts events about units in its
 scope, ``viewer`` reads its scope, ``investigator`` reads everything and exports, ``admin``
 manages.
 """
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ __all__ = ["ROLES", "Principal", "TokenError", "authenticate", "create_token", "
 
 ROLES = ("recorder", "viewer", "investigator", "admin")
 SCOPED_ROLES = ("recorder", "viewer")
+#: what ``create_token`` hands out: ASCII only, so anything else is refused before any lookup
+_TOKEN = re.compile(r"ldg_([0-9a-f]{8})_([A-Za-z0-9_-]{20,128})")
+_MAX_NAME = 200
 
 
 class TokenError(LedgerError):
@@ -54,6 +58,8 @@ async def create_token(db: Backend, *, role: str, scope: str | None, name: str) 
         raise TokenError(f"a {role} token needs --scope UNIT_ID (the jurisdiction it may {role[:-2]} in)")
     if not name.strip():
         raise TokenError("a token needs a --name saying whose it is")
+    if len(name) > _MAX_NAME or not name.isprintable():
+        raise TokenError(f"a token's --name is at most {_MAX_NAME} printable characters")
     if scope and not await db.fetch("SELECT 1 FROM units WHERE unit_id = ?", scope):
         raise TokenError(f"scope {scope!r} is not a registered unit (register it, or wait for projections)")
     token_id = secrets.token_hex(4)
@@ -84,36 +90,19 @@ async def revoke_token(db: Backend, token_id: str) -> None:
         found = await tx.fetch("SELECT revoked_at FROM api_tokens WHERE token_id = ?", token_id)
         if not found:
             raise TokenError(f"no token {token_id!r}")
-        _checked.clear()  # this process forgets at once; others within CACHE_SECONDS
         if found[0][0] is None:
             await tx.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", format_recorded(utc_now()), token_id
             )
 
 
-#: how long a checked token is trusted without asking the database again (a revocation
-#: takes effect within this many seconds); saves a query on every request
-CACHE_SECONDS = 5.0
-_checked: dict[str, tuple[float, Principal]] = {}
-
-
 async def authenticate(db: Backend, token: str) -> Principal:
-    cached = _checked.get(token)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    found = await _authenticate(db, token)
-    if len(_checked) > 10_000:
-        _checked.clear()
-    _checked[token] = (now, found)
-    return found
-
-
-async def _authenticate(db: Backend, token: str) -> Principal:
-    prefix, _, rest = token.partition("_")
-    token_id, _, secret = rest.partition("_")
-    if prefix != "ldg" or not token_id or not secret:
+    """The principal of a bearer token, read from the database now (never a cached answer:
+    a token revoked by any process is refused by the next request)."""
+    shape = _TOKEN.fullmatch(token)
+    if shape is None:
         raise TokenError("the bearer token is malformed")
+    token_id, secret = shape.groups()
     rows = await db.fetch(
         "SELECT name, role, scope, secret_hash, revoked_at FROM api_tokens WHERE token_id = ?", token_id
     )

@@ -165,9 +165,10 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from api.app import create_app
+    from api.server import LedgerRunner
 
     settings = settings.with_overrides(host=args.host, port=args.port)
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = LedgerRunner(create_app(settings), access_log=None)
     await runner.setup()  # opens the ledger, migrating an empty database, and catches up
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

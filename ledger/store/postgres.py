@@ -13,7 +13,7 @@ import contextlib
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -34,6 +34,26 @@ log = structlog.get_logger("ledger.store.postgres")
 WRITE_LOCK = 0x6C6564676572
 CHANNEL = "ledger_events"
 SERVICE_ROLE = "ledger_app"
+
+
+#: what a lost, restarting or overloaded server looks like: the ledger is unavailable (503)
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+
+
+@contextlib.contextmanager
+def _reachable(what: str) -> Iterator[None]:
+    """Translate a lost server into ``StoreUnavailable`` (one place for every read)."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(f"{what} failed on PostgreSQL: {exc}") from exc
 
 
 _HEAD_AND_VERSIONS = (
@@ -194,7 +214,7 @@ class PostgresBackend(Backend):
             raise RowsRefused(str(exc), *_copy_where(exc)) from exc
         except (UnicodeEncodeError, OverflowError) as exc:  # a value the driver cannot send
             raise RowsRefused(str(exc)) from exc
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (*_UNREACHABLE, asyncpg.PostgresError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()
 
@@ -202,14 +222,13 @@ class PostgresBackend(Backend):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PostgresSQLTx]:
-        try:
+        with _reachable("a transaction"):
             async with self.pool.acquire() as conn, conn.transaction():
                 yield _PostgresSQLTx(conn)
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise StoreUnavailable(f"PostgreSQL failed: {exc}") from exc
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
+        with _reachable("a read"):
+            return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
@@ -223,21 +242,25 @@ class PostgresBackend(Backend):
             where.append(f"type = ANY(${len(params)}::text[])")
         params.append(limit)
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ${len(params)}"
-        rows = await self.pool.fetch(sql, *params)
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(sql, *params)
         return [event_from_record(r) for r in rows]
 
     async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
-        rows = await self.pool.fetch(
-            f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
-        )
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(
+                f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
+            )
         return [raw_from_record(r) for r in rows]
 
     async def head(self) -> Head:
-        async with self.pool.acquire() as conn:
-            return await _head(conn)
+        with _reachable("reading the head"):
+            async with self.pool.acquire() as conn:
+                return await _head(conn)
 
     async def position_at(self, recorded_at: str) -> int:
-        value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
+        with _reachable("reading the log"):
+            value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
         return int(value or 0)
 
     def signal(self) -> int:

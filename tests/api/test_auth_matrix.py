@@ -78,11 +78,12 @@ async def _status(svc: Service, role: str, path: str) -> int:
 
 
 async def test_reads(svc: Service) -> None:
-    """Scoped roles read inside (200) and not outside (403; a stream outside is 404); the others read all."""
+    """Scoped roles read inside (200) and not outside (403; a stream or an accident outside is
+    404, as one that does not exist); the others read all."""
     failures = []
     for name, inside, outside in READS:
         for role in ROLES:
-            expected_outside = (404 if name == "stream" else 403) if role in SCOPED else 200
+            expected_outside = (404 if name in ("stream", "accountability") else 403) if role in SCOPED else 200
             for where, path, expected in (("inside", inside, 200), ("outside", outside, expected_outside)):
                 got = await _status(svc, role, path)
                 if got != expected:
