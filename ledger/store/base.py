@@ -32,7 +32,7 @@ from ledger.errors import (
 from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
-__all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
+__all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx", "redacted"]
 
 log = structlog.get_logger("ledger.store")
 
@@ -444,3 +444,12 @@ def _check_row(pos: int, before: int, prev_hash: str, fields: dict[str, Any] | s
     except TypeError as exc:
         return f"unreadable row: {exc}"
     return verify_link(event, prev_hash)
+
+
+def redacted(url: str) -> str:
+    """A database URL fit for a message or a log: no password."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{userinfo}{at}{host}"

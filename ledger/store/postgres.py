@@ -22,7 +22,7 @@ import structlog
 
 from ledger.envelope import StoredEvent
 from ledger.errors import RowsRefused, StoreUnavailable
-from ledger.store.base import Backend, Head, StoredRow
+from ledger.store.base import Backend, Head, StoredRow, redacted
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
 
@@ -184,7 +184,7 @@ class PostgresBackend(Backend):
                 server_settings={"plan_cache_mode": "force_custom_plan"},
             )
         except (OSError, asyncpg.PostgresError) as exc:
-            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redacted(dsn)}: {exc}") from exc
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {redacted(dsn)}: {exc}") from exc
         assert pool is not None
         return cls(dsn, pool)
 
@@ -299,12 +299,3 @@ class PostgresBackend(Backend):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._listener.close(), 5)
         await asyncio.wait_for(self.pool.close(), 30)
-
-
-def _redacted(dsn: str) -> str:
-    """A DSN fit for an error message: no password."""
-    scheme, sep, rest = dsn.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{userinfo}{at}{host}"

@@ -117,12 +117,17 @@ class SQLiteBackend(Backend):
         self._tx_lock = asyncio.Lock()
 
     @classmethod
-    def from_url(cls, url: str) -> SQLiteBackend:
+    def from_url(cls, url: str, *, create: bool = True) -> SQLiteBackend:
+        """The backend of ``url``; with ``create=False`` the file must exist (a read-only
+        command never creates a file, nor its directories)."""
         path = url.removeprefix("sqlite://")
         path = path[1:] if path.startswith("/") else path  # sqlite:///rel.db and sqlite:////abs.db
         if not path:
             raise StoreUnavailable(f"no file in database URL {url!r}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not create and not Path(path).is_file():
+            raise StoreUnavailable(f"no ledger at {url}: {path} does not exist")
+        if create:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return cls(path)
 
     # -- threads ------------------------------------------------------------------------
