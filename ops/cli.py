@@ -308,9 +308,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="load only into an empty ledger (the quick start)")
     demo.set_defaults(run=cmd_demo)
 
-    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
+    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
-        "what", choices=["append", "http", "projections"], help="the store's appends, posts over HTTP, or read models"
+        "what",
+        choices=["append", "http", "projections", "crash"],
+        help="the store's appends, posts over HTTP, read models, or kill -9 under load",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -318,6 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
+    bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
+    bench.add_argument("--clients", type=_positive, default=16, help="crash: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
