@@ -5,8 +5,10 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
+from pathlib import Path
 
 import aiohttp
 
@@ -31,21 +33,25 @@ async def run_cli(env: dict[str, str], *args: str) -> str:
     return out.decode()
 
 
-async def start_service(env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    """`ledger serve` on ``port`` in its own process (JSON logs, discarded)."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ops.cli",
-        "--log-format",
-        "json",
-        "serve",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+async def start_service(env: dict[str, str], port: int, log: Path | None = None) -> asyncio.subprocess.Process:
+    """`ledger serve` on ``port`` in its own process; its JSON logs into ``log`` (or discarded)."""
+    sink = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:  # the child keeps its own copy of the descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "ops.cli",
+            "--log-format",
+            "json",
+            "serve",
+            "--port",
+            str(port),
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+    finally:
+        os.close(sink)
 
 
 async def wait_for_service(url: str, timeout: float = 60.0) -> None:

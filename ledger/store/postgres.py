@@ -44,6 +44,9 @@ _UNREACHABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
+    # a connection the server dropped mid-operation (e.g. shutting down) can be left in a
+    # state where asyncpg refuses the next operation on it
+    asyncpg.exceptions.InternalClientError,
 )
 
 
