@@ -253,16 +253,17 @@ class SQLiteBackend(Backend):
         await self._write(run)
 
     async def close(self) -> None:
-        def close_all() -> None:
-            if self._write_conn is not None:
-                self._write_conn.close()
-            with self._lock:
-                for conn in self._reader_conns:
-                    conn.close()
-
-        await asyncio.get_running_loop().run_in_executor(self._writer, close_all)
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
+        """Close every connection once no thread uses it: a read still running in a reader
+        thread (that of a request the client gave up on, say) finishes first; closing its
+        connection under it would crash the process."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._readers.shutdown, True)
+        await loop.run_in_executor(None, self._writer.shutdown, True)
+        if self._write_conn is not None:
+            self._write_conn.close()
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
 
 
 def _statements(script: str) -> list[str]:
