@@ -34,12 +34,14 @@ class _ProblemRequestHandler(RequestHandler):
         if request.writer.output_size > 0:
             raise ConnectionError("the response was already started; cannot answer the error")
         reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        # the parser's words may quote the request's raw bytes: keep them printable
+        why = (message or repr(exc)).encode("utf-8", "backslashreplace").decode("utf-8")
         if status >= 500:
-            log.error("request failed outside the app", status=status, error=repr(exc))
+            log.error("request failed outside the app", status=status, error=why)
             detail = "the ledger failed to answer; the error is logged"
         else:
-            log.warning("unparseable request", status=status, error=message or repr(exc))
-            detail = f"the request is not valid HTTP: {message or reason}"
+            log.warning("unparseable request", status=status, error=why)
+            detail = f"the request is not valid HTTP: {why if message else reason}"
         slug = "malformed-request" if status == 400 else "internal" if status == 500 else "http-error"
         response = problem_response(Problem(status, slug, reason, detail))
         response.force_close()

@@ -1,18 +1,23 @@
 """Bearer tokens: created by an operator, stored hashed, shown once, each with a role and a scope.
 
 A token reads ``ldg_<token_id>_<secret>``; the id finds the row, the secret's SHA-256 is
-compared in constant time. Every request reads the token's row (one primary-key read), so
-a revocation takes effect at once, in every process. Roles (SPEC §8): ``recorder`` posts events about units in its
-scope, ``viewer`` reads its scope, ``investigator`` reads everything and exports, ``admin``
-manages.
+compared in constant time. A revocation takes effect at the next request, in every process:
+a token checked before is trusted only while the revocation generation (bumped by every
+revocation, in its transaction) is unchanged, and each request reads the generation anew —
+one tiny read shared by all the requests that arrive while it runs.
+
+Roles (SPEC §8): ``recorder`` posts events about units in its scope, ``viewer`` reads its
+scope, ``investigator`` reads everything and exports, ``admin`` manages.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,11 +99,62 @@ async def revoke_token(db: Backend, token_id: str) -> None:
             await tx.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", format_recorded(utc_now()), token_id
             )
+            await tx.execute("UPDATE token_revocations SET generation = generation + 1")
 
 
 async def authenticate(db: Backend, token: str) -> Principal:
-    """The principal of a bearer token, read from the database now (never a cached answer:
-    a token revoked by any process is refused by the next request)."""
+    """The principal of a bearer token, as the database says it is now."""
+    cache = _caches.get(db)
+    if cache is None:
+        cache = _caches[db] = _Checked()
+    return await cache.principal(db, token)
+
+
+class _Checked:
+    """Tokens checked before, each with the revocation generation read before its check."""
+
+    def __init__(self) -> None:
+        self.principals: dict[str, tuple[int, Principal]] = {}
+        self._next: asyncio.Future[int] | None = None
+        self._reading: asyncio.Task[None] | None = None
+
+    async def principal(self, db: Backend, token: str) -> Principal:
+        generation = await self._generation(db)
+        found = self.principals.get(token)
+        if found is not None and found[0] == generation:
+            return found[1]
+        principal = await _lookup(db, token)
+        if len(self.principals) >= 10_000:
+            self.principals.clear()
+        self.principals[token] = (generation, principal)
+        return principal
+
+    async def _generation(self, db: Backend) -> int:
+        """The generation as read by a read that began after this call: a revocation
+        committed before the request is always seen. Callers arriving while a read runs
+        share the next one, so a burst of requests costs a read or two, not one each."""
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.create_task(self._read(db))
+        return await asyncio.shield(self._next)
+
+    async def _read(self, db: Backend) -> None:
+        while self._next is not None:
+            waiting, self._next = self._next, None
+            try:
+                rows = await db.fetch("SELECT generation FROM token_revocations")
+                waiting.set_result(int(rows[0][0]))
+            except Exception as exc:
+                waiting.set_exception(exc)
+                waiting.exception()  # retrieved here: its waiters may all have gone
+
+
+#: one cache per open database (forgotten with it)
+_caches: weakref.WeakKeyDictionary[Backend, _Checked] = weakref.WeakKeyDictionary()
+
+
+async def _lookup(db: Backend, token: str) -> Principal:
     shape = _TOKEN.fullmatch(token)
     if shape is None:
         raise TokenError("the bearer token is malformed")

@@ -116,6 +116,24 @@ async def test_a_revocation_in_another_process_takes_effect_at_once(db_url: str,
         assert "revoked" in problem["detail"]
 
 
+async def test_a_burst_of_requests_shares_its_revocation_checks(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request reads the revocation generation anew, but requests arriving together
+    share one read: 200 concurrent requests cost far fewer than 200 reads."""
+    async with service(db_url) as svc:
+        backend = svc.store.backend
+        original, reads = backend.fetch, []
+
+        async def counting(sql: str, *args: Any) -> Any:
+            if "token_revocations" in sql:
+                reads.append(sql)
+            return await original(sql, *args)
+
+        monkeypatch.setattr(backend, "fetch", counting)
+        answers = await asyncio.gather(*(svc.get("/v1/events", role="viewer", limit="1") for _ in range(200)))
+        assert [status for status, _ in answers] == [200] * 200
+        assert 0 < len(reads) < 50
+
+
 async def test_outside_its_scope_a_token_cannot_tell_missing_from_forbidden(db_url: str) -> None:
     """A 兰山区 viewer asking for 罗庄区's accident and for one that does not exist gets the
     same status and the same words."""
