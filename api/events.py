@@ -58,13 +58,15 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
     for index, event in enumerate(proposals):
         for field, unit in event_units(event, domain, proposals[:index]):
             if not within_written(unit, who.scope, domain, proposals[:index]):
-                named = f" through {field}" if field else ""
+                # the same words for a unit elsewhere and for one that does not exist, and
+                # never the unit itself: a refusal must not tell what lies outside the scope
+                named = f" (through {field})" if field else ""
                 raise Problem(
                     403,
                     "out-of-scope",
                     "Outside your jurisdiction",
-                    f"event {index} ({event.type}) concerns {unit or 'an unknown unit'}{named}, "
-                    f"which is not in the subtree of {who.scope}",
+                    f"event {index} ({event.type}) concerns a unit{named} that is not in the subtree of "
+                    f"{who.scope}, or is not known",
                 )
 
 
