@@ -204,7 +204,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        why = "the port is taken (another service listens on it)" if exc.errno == errno.EADDRINUSE else exc.strerror
+        taken = exc.errno == errno.EADDRINUSE
+        why = "the port is taken (another service listens on it)" if taken else (exc.strerror or str(exc))
         raise CannotListen(f"cannot listen on {host}:{port}: {why}") from None
     sock.setblocking(False)
     return sock
