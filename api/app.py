@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.auth import PRINCIPAL, authenticated
 from api.metrics import Metrics
+from api.params import checked_parameters
 from api.problems import Problem, from_ledger_error, problem_response
 from ledger.checkpoint import load_or_create_signing_key
 from ledger.errors import LedgerError
@@ -39,6 +41,10 @@ PERSONAL = web.AppKey("personal", PersonalData)
 
 #: a request body larger than this is refused (413) before it is read
 MAX_BODY_BYTES = 8 * 1024 * 1024
+#: a client's X-Request-ID is kept only when it looks like one (it is echoed and logged)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: how long the projections pause before starting again after the database failed
+RESTART_SECONDS = 1.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -46,7 +52,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A request id, one log line per request, metrics, and every error as problem+json."""
-    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+    given = request.headers.get("X-Request-ID", "")
+    request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
@@ -62,6 +69,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         request_id=request_id,
         method=request.method,
         path=request.path,
+        query=request.query_string or None,
         status=response.status,
         ms=round(elapsed * 1000, 2),
         actor=getattr(request.get(PRINCIPAL), "actor", None),
@@ -106,7 +114,7 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     app[TREE] = LogTree(store)
     # LEDGER_SIGNING_KEY: created (mode 0600) on first start when absent
     app[SIGNER] = load_or_create_signing_key(settings.signing_key)
-    task = asyncio.create_task(runner.run(), name="projections")
+    task = asyncio.create_task(_follow(runner), name="projections")
     log.info("ledger open", database=settings.database_url.split("@")[-1], folded=runner.position())
     yield
     task.cancel()
@@ -116,10 +124,26 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     log.info("ledger closed")
 
 
+async def _follow(runner: ProjectionRunner) -> None:
+    """Run the projections as long as the service runs. When the database fails (restarted,
+    unreachable) they start again once it answers, from the positions it has committed."""
+    while True:
+        try:
+            await runner.load_positions()
+            await runner.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("projections stopped; starting again", error=repr(exc), pause=RESTART_SECONDS)
+            await asyncio.sleep(RESTART_SECONDS)
+
+
 def create_app(settings: Settings) -> web.Application:
     from api.routes import add_routes
 
-    app = web.Application(middlewares=[request_context, authenticated], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[request_context, authenticated, checked_parameters], client_max_size=MAX_BODY_BYTES
+    )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_ledger_context)

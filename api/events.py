@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import orjson
@@ -11,8 +10,9 @@ from aiohttp import web
 
 from api.app import METRICS, PERSONAL, STORE
 from api.auth import principal, require
+from api.params import int_param, parse_int
 from api.problems import Problem
-from api.scope import event_unit, within_written
+from api.scope import event_unit, event_units, within_written
 from ledger.domain import Domain
 from ledger.envelope import Proposed, StoredEvent, parse_proposed
 from ledger.errors import DomainRefused, InvalidEnvelope
@@ -20,8 +20,6 @@ from ledger.errors import DomainRefused, InvalidEnvelope
 __all__ = ["get_events", "get_stream", "post_events", "tail_events"]
 
 MAX_BATCH = 1000
-#: positions are 64-bit in both backends
-POSITION_MAX = 2**63 - 1
 HEARTBEAT_SECONDS = 15.0
 #: who may read personal data in the clear (SPEC §4); everyone else sees it withheld
 PERSONAL_READERS = frozenset({"investigator", "admin"})
@@ -62,15 +60,18 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
     if who.scope is None:
         return
     for index, event in enumerate(proposals):
-        unit = event_unit(event, domain, proposals[:index])
-        if not within_written(unit, who.scope, domain, proposals[:index]):
-            raise Problem(
-                403,
-                "out-of-scope",
-                "Outside your jurisdiction",
-                f"event {index} ({event.type}) concerns {unit or 'an unknown unit'}, "
-                f"which is not in the subtree of {who.scope}",
-            )
+        for field, unit in event_units(event, domain, proposals[:index]):
+            if not within_written(unit, who.scope, domain, proposals[:index]):
+                # the same words for a unit elsewhere and for one that does not exist, and
+                # never the unit itself: a refusal must not tell what lies outside the scope
+                named = f" (through {field})" if field else ""
+                raise Problem(
+                    403,
+                    "out-of-scope",
+                    "Outside your jurisdiction",
+                    f"event {index} ({event.type}) concerns a unit{named} that is not in the subtree of "
+                    f"{who.scope}, or is not known",
+                )
 
 
 def _check_admin_only(request: web.Request, proposals: list[Proposed]) -> None:
@@ -114,21 +115,6 @@ async def post_events(request: web.Request) -> web.Response:
     )
 
 
-def _int_param(request: web.Request, name: str, default: int, maximum: int | None = None) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be a whole number, not {text!r}") from None
-    maximum = POSITION_MAX if maximum is None else maximum
-    if value < 0 or value > maximum:
-        limit = f" and at most {maximum}"
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be at least 0{limit}")
-    return value
-
-
 def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
     """A scoped caller sees only events about units in their subtree."""
     who = principal(request)
@@ -141,8 +127,8 @@ def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEven
 
 async def get_events(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
-    after = _int_param(request, "after", 0)
-    limit = _int_param(request, "limit", 100, 1000) or 100
+    after = int_param(request, "after", 0)
+    limit = int_param(request, "limit", 100, maximum=1000) or 100
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
@@ -155,9 +141,10 @@ async def get_events(request: web.Request) -> web.Response:
 async def tail_events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: every event after ``after`` (or ``Last-Event-ID``), then live."""
     require(request, "viewer", "investigator", "admin", "recorder")
-    after = _int_param(request, "after", 0)
-    with contextlib.suppress(ValueError):
-        after = int(request.headers.get("Last-Event-ID", after))
+    after = int_param(request, "after", 0)
+    resume = request.headers.get("Last-Event-ID")
+    if resume is not None:  # checked like any parameter, before the stream's 200 is sent
+        after = parse_int("Last-Event-ID", resume)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     store = request.app[STORE]

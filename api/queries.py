@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import reads
-from api.problems import Problem
+from api.params import int_param
+from api.scope import hidden
 from ledger.domain.enums import HAZARD_SEVERITIES, ROLES
 from ledger.domain.hazards import HAZARD_STATES
 from projections.accidents import accident
@@ -50,15 +51,6 @@ def _instant(request: web.Request, name: str) -> str | None:
         return as_key(value)
     except ValueError as error:
         raise reads.bad_parameter(name, str(error)) from None
-
-
-def _limit(request: web.Request, default: int = 100, maximum: int = 1000) -> int:
-    text = request.query.get("limit")
-    if text is None:
-        return default
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise reads.bad_parameter("limit", f"must be a whole number from 1 to {maximum}")
-    return int(text)
 
 
 async def get_responsibility(request: web.Request) -> web.Response:
@@ -107,7 +99,7 @@ async def get_units(request: web.Request) -> web.Response:
         raise reads.bad_parameter("q", "give 1 to 100 characters of a name or a code")
     scope = await reads.asked_scope(request, read)
     within = Within(scope, read.now, read.head.position) if scope is not None else None
-    limit = _limit(request, 20, 100)
+    limit = int_param(request, "limit", 20, minimum=1, maximum=100)
     found = await search_units(reads.db(request), q, within, read.asof.at, read.asof.position, limit)
     return reads.answer(read, {"q": q, "scope": scope, "units": found})
 
@@ -121,7 +113,12 @@ async def get_people(request: web.Request) -> web.Response:
     scope = await reads.asked_scope(request, read)
     within = Within(scope, read.now, read.head.position) if scope is not None else None
     found = await search_people(
-        reads.db(request), q, within, read.asof.at, read.asof.position, _limit(request, 20, 100)
+        reads.db(request),
+        q,
+        within,
+        read.asof.at,
+        read.asof.position,
+        int_param(request, "limit", 20, minimum=1, maximum=100),
     )
     return reads.answer(read, {"q": q, "scope": scope, "people": found})
 
@@ -143,7 +140,7 @@ async def get_accountability(request: web.Request) -> web.Response:
     found = await accident(reads.db(request), accident_id, read.asof.position)
     what = f"accident {accident_id!r}"
     if found is None:
-        raise Problem(404, "not-found", "Not found", f"{what} is not found in your jurisdiction")
+        raise hidden(what)
     await reads.visible_unit(request, read, found["unit_id"], what)
     return reads.answer(read, await accountability(reads.db(request), accident_id, read.asof.position))
 
@@ -156,7 +153,7 @@ async def get_hazard_accountability(request: web.Request) -> web.Response:
     )
     what = f"hazard {hazard_id!r}"
     if not rows:
-        raise Problem(404, "not-found", "Not found", f"{what} is not found in your jurisdiction")
+        raise hidden(what)
     await reads.visible_unit(request, read, rows[0][0], what)
     return reads.answer(read, await hazard_accountability(reads.db(request), hazard_id, read.asof.position))
 
@@ -180,7 +177,7 @@ async def get_hazards(request: web.Request) -> web.Response:
         unit_id=unit_id,
         reported_from=_instant(request, "from"),
         reported_to=_instant(request, "to"),
-        limit=_limit(request),
+        limit=int_param(request, "limit", 100, minimum=1, maximum=1000),
         after=after,
     )
     return reads.answer(read, {"scope": scope, **page})

@@ -23,6 +23,7 @@ from api.app import METRICS, RUNNER, STORE
 from api.auth import require
 from api.problems import Problem
 from api.render import localize, parse_tz
+from api.scope import hidden
 from api.tokens import Principal
 from ledger.store import Backend, Head
 from ledger.timeutil import format_recorded, utc_now
@@ -93,15 +94,11 @@ async def reflect(request: web.Request, position: int) -> None:
         )
 
 
-def _hidden(what: str) -> Problem:
-    return Problem(404, "not-found", "Not found", f"{what} is not found in your jurisdiction")
-
-
 async def visible_unit(request: web.Request, read: Read, unit_id: str, what: str | None = None) -> None:
     """404 unless ``unit_id`` lies in the caller's jurisdiction (today's tree)."""
     scope = read.who.scope
     if scope is not None and not await in_subtree(db(request), unit_id, scope, read.now, read.head.position):
-        raise _hidden(what or f"unit {unit_id!r}")
+        raise hidden(what or f"unit {unit_id!r}")
 
 
 async def asked_scope(request: web.Request, read: Read) -> str | None:

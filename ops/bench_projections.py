@@ -102,4 +102,3 @@ async def bench_projections(args: argparse.Namespace, settings: Settings) -> int
     print(f"responsibility query            p50 {r50:6.1f} ms   p99 {r99:6.1f} ms   ({args.queries} queries)")
     print(f"accountability chain            p50 {c50:6.1f} ms   p99 {c99:6.1f} ms   ({args.queries} queries)")
     return 0
-

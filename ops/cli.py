@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
 from ledger.decider import Decider
 from ledger.errors import LedgerError
 from ops.bootstrap import open_ledger
-from ops.config import Settings
+from ops.config import Settings, port_number
 from ops.importer import import_file
 from ops.logging import configure_logging
 from ops.migrate import migrate
@@ -52,7 +54,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.dossier is not None:
         return _verify_dossier(args)
-    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules())
+    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules(), create=False)
     try:
         total = (await store.head()).position
         with progress_bar("verifying the chain", total) as bar:
@@ -92,7 +94,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
@@ -120,7 +122,7 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
@@ -147,7 +149,7 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         if not await store.backend.try_fold_lease():
             raise LedgerError(
@@ -176,11 +178,13 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from api.app import create_app
+    from api.server import LedgerRunner
 
     settings = settings.with_overrides(host=args.host, port=args.port)
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    sock = _listening_socket(settings.host, settings.port)  # a taken port fails now, not after catch-up
+    runner = LedgerRunner(create_app(settings), access_log=None)
     await runner.setup()  # opens the ledger, migrating an empty database, and catches up
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.SockSite(runner, sock)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -194,10 +198,34 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    from api.tokens import create_token, list_tokens, revoke_token
+class CannotListen(LedgerError):
+    code = "cannot-listen"
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The service's socket, bound before anything else is opened (SO_REUSEADDR, as aiohttp)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno == errno.EADDRINUSE
+        why = "the port is taken (another service listens on it)" if taken else (exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {host}:{port}: {why}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from api.tokens import authenticate, create_token, list_tokens, revoke_token
+
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         if args.action == "create":
             token_id, token = await create_token(store.backend, role=args.role, scope=args.scope, name=args.name)
@@ -207,6 +235,9 @@ async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             for row in await list_tokens(store.backend):
                 state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
                 print(f"{row['token_id']}  {row['role']:<12} {row['scope'] or '*':<20} {row['name']}  ({state})")
+        elif args.action == "check":
+            who = await authenticate(store.backend, sys.stdin.readline().strip())
+            print(f"token {who.token_id} is valid: {who.role}, scope {who.scope or 'all'}, {who.name}")
         else:
             await revoke_token(store.backend, args.token_id)
             print(f"token {args.token_id} revoked")
@@ -234,10 +265,10 @@ def _no_rules() -> Decider:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledger", description="The duty and accountability ledger.")
+    parser = _Parser(prog="ledger", description="The duty and accountability ledger.")
     parser.add_argument("--database", help="database URL (env LEDGER_DATABASE_URL); default sqlite:///ledger.db")
     parser.add_argument("--log-format", choices=["json", "console", "auto"], help="env LEDGER_LOG_FORMAT")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("migrate", help="bring the database to the current schema").set_defaults(run=cmd_migrate)
 
@@ -262,11 +293,11 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
-    serve.add_argument("--port", type=int, help="env LEDGER_PORT (8080)")
+    serve.add_argument("--port", type=_port, help="env LEDGER_PORT (8080)")
     serve.set_defaults(run=cmd_serve)
 
     token = sub.add_parser("token", help="create, list or revoke API tokens")
-    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
     create = actions.add_parser("create", help="create a token; it is printed once, on the last line")
     create.add_argument("--role", required=True, choices=["recorder", "viewer", "investigator", "admin"])
     create.add_argument("--scope", help="a unit id: the subtree a recorder or viewer is kept to")
@@ -274,6 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="every token (never the secrets)")
     revoke = actions.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
+    actions.add_parser("check", help="is the token on standard input valid? (exit 0, else 2)")
     token.set_defaults(run=cmd_token)
 
     project = sub.add_parser("project", help="run the projections on their own (the service runs them too)")
@@ -296,9 +328,11 @@ def _parser() -> argparse.ArgumentParser:
 
     add_policy_parser(sub, cmd_policy, actor=f"cli:{_user()}")
 
-    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
+    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
-        "what", choices=["append", "http", "projections"], help="the store's appends, posts over HTTP, or read models"
+        "what",
+        choices=["append", "http", "projections", "crash"],
+        help="the store's appends, posts over HTTP, read models, or kill -9 under load",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -306,15 +340,30 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
+    bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
+    bench.add_argument("--clients", type=_positive, default=16, help="crash: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    try:
+        return port_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as every other error: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _user() -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "port_number"]
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 
@@ -29,7 +29,7 @@ class Settings:
         for name, field_type in (
             ("database_url", str),
             ("host", str),
-            ("port", int),
+            ("port", port_number),
             ("signing_key", str),
             ("log_format", str),
             ("issuer", str),
@@ -39,9 +39,16 @@ class Settings:
                 try:
                     values[name] = field_type(raw)
                 except ValueError as exc:
-                    raise ValueError(f"LEDGER_{name.upper()}={raw!r} is not a valid {field_type.__name__}") from exc
+                    raise ValueError(f"LEDGER_{name.upper()}={raw!r}: {exc}") from None
         return cls(**values)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Command-line options win over the environment; None means "not given"."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def port_number(text: str) -> int:
+    """A TCP port from 1 to 65535, or ValueError saying so."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise ValueError(f"a port is a whole number from 1 to 65535, not {text!r}")
+    return int(text)

@@ -32,10 +32,11 @@ class BadOption(LedgerError):
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
-def add_policy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], run: Command, actor: str) -> None:
+def add_policy_parser(sub: argparse._SubParsersAction[Any], run: Command, actor: str) -> None:
     """The ``policy`` subcommand and its three actions (``run`` is the CLI's command wrapper)."""
     policy = sub.add_parser("policy", help="the notices as ready policies: list, show, adopt")
-    actions = policy.add_subparsers(dest="action", required=True, metavar="ACTION")
+    # the same parser class as the CLI's: a usage error is one line and exit status 2
+    actions = policy.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(policy))
     actions.add_parser("list", help="every ready policy: id, jurisdiction, interval, document, rule keys")
     show = actions.add_parser("show", help="one policy: its rules, and the sentence of the notice each comes from")
     show.add_argument("policy_id", metavar="ID")

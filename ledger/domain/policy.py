@@ -83,6 +83,7 @@ _COMPANIONS: Final[dict[str, tuple[str, Any]]] = {
     "monthly_report_kinds": ("monthly_report_day", 1),
 }
 
+
 @dataclass(frozen=True)
 class AdoptedRules:
     """One policy in force, as the resolution needs it."""

@@ -7,7 +7,8 @@ field, when it is not the generic ``schema``). ``validate.py`` compiles it into 
 ``json_schema`` turns it into JSON Schema for the OpenAPI document, so the two never drift.
 
 Field types: ``id`` (a non-empty string of at most 200 characters), ``text`` (a non-blank
-string), ``timestamp`` (RFC 3339 with an offset), ``integer``, ``number``, ``boolean``,
+string of at most 10,000), ``timestamp`` (RFC 3339 with an offset, 1949-10-01 to
+2100-12-31), ``integer`` and ``number`` (always with both bounds), ``boolean``,
 ``enum``, ``array``, ``object``, ``basis_ref`` (a log position or an entity id) and
 ``forbidden`` (a field that must not be posted, e.g. an accident's derived ``grade``) and
 ``sealed`` (a personal field, SPEC §4: posted in the clear, stored encrypted under its
@@ -19,10 +20,34 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ledger.domain import enums
+from ledger.envelope import MAX_KEY_LENGTH
 
-__all__ = ["PERIOD_PATTERN", "POLICY_RULES", "SCHEMAS", "FieldSpec", "json_schema", "personal"]
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_COUNT",
+    "MAX_ID_LENGTH",
+    "MAX_ITEMS",
+    "MAX_TEXT_LENGTH",
+    "PERIOD_PATTERN",
+    "POLICY_RULES",
+    "SCHEMAS",
+    "FieldSpec",
+    "json_schema",
+    "personal",
+]
 
 FieldSpec = dict[str, Any]
+
+# The stated limits of every value a client posts: far beyond any real figure, and well
+# inside what every consumer computes with (no overflow in dates, money or counts).
+MAX_ID_LENGTH: Final = MAX_KEY_LENGTH  # the envelope's bound on every id and key
+MAX_TEXT_LENGTH: Final = 10_000
+#: the largest count (people, days, minutes, ranks): a million
+MAX_COUNT: Final = 1_000_000
+#: the largest amount (money in CNY, scores): 一万亿 (10^12)
+MAX_AMOUNT: Final = 1e12
+#: the longest list in an event
+MAX_ITEMS: Final = 1000
 
 #: 2019, 2019-10, 2019Q4, 2019H2, or a half month 2019-10-H1 / 2019-10-H2
 PERIOD_PATTERN: Final = r"^\d{4}(Q[1-4]|H[12]|-(0[1-9]|1[0-2])(-H[12])?)?$"
@@ -64,21 +89,18 @@ def enum(values: tuple[str, ...]) -> FieldSpec:
     return {"type": "enum", "enum": list(values)}
 
 
-def integer(minimum: int | None = 0, maximum: int | None = None) -> FieldSpec:
-    spec: FieldSpec = {"type": "integer"}
-    if minimum is not None:
-        spec["minimum"] = minimum
-    if maximum is not None:
-        spec["maximum"] = maximum
-    return spec
+def integer(minimum: int | None = 0, maximum: int = MAX_COUNT) -> FieldSpec:
+    """An integer from ``minimum`` (None: −``maximum``) to ``maximum``."""
+    return {"type": "integer", "minimum": -maximum if minimum is None else minimum, "maximum": maximum}
 
 
-def number(minimum: float | None = 0) -> FieldSpec:
-    return {"type": "number", "minimum": minimum} if minimum is not None else {"type": "number"}
+def number(minimum: float | None = 0, maximum: float = MAX_AMOUNT) -> FieldSpec:
+    """A number from ``minimum`` (None: −``maximum``) to ``maximum``."""
+    return {"type": "number", "minimum": -maximum if minimum is None else minimum, "maximum": maximum}
 
 
 def array(items: FieldSpec, min_items: int = 0, unique: bool = False) -> FieldSpec:
-    return {"type": "array", "items": items, "min_items": min_items, "unique": unique}
+    return {"type": "array", "items": items, "min_items": min_items, "max_items": MAX_ITEMS, "unique": unique}
 
 
 def obj(properties: dict[str, FieldSpec], min_properties: int = 0, **extra: Any) -> FieldSpec:
@@ -432,14 +454,19 @@ SCHEMAS: Final[dict[str, dict[str, FieldSpec]]] = {
 # --- JSON Schema, for the OpenAPI document ----------------------------------------------
 
 _JSON_TYPES: Final[dict[str, dict[str, Any]]] = {
-    "id": {"type": "string", "minLength": 1, "maxLength": 200},
-    "text": {"type": "string", "minLength": 1},
+    "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+    "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH},
     "timestamp": {"type": "string", "format": "date-time"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
     "enum": {"type": "string"},
-    "basis_ref": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]},
+    "basis_ref": {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": 2**53 - 1},
+            {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+        ]
+    },
 }
 
 
@@ -451,6 +478,8 @@ def _field_json_schema(spec: FieldSpec) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": _field_json_schema(spec["items"])}
         if spec.get("min_items"):
             out["minItems"] = spec["min_items"]
+        if spec.get("max_items"):
+            out["maxItems"] = spec["max_items"]
         if spec.get("unique"):
             out["uniqueItems"] = True
         return out

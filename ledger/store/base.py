@@ -20,18 +20,19 @@ import structlog
 
 from ledger.canonical import GENESIS_HASH
 from ledger.decider import AcceptAll, Decider, Decision
-from ledger.envelope import Proposed, StoredEvent, verify_link
+from ledger.envelope import Proposed, StoredEvent, check_storable, verify_link
 from ledger.errors import (
     ConcurrencyConflict,
     DomainRefused,
     IdempotencyConflict,
     LedgerError,
+    RowsRefused,
     StoreUnavailable,
 )
 from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
-__all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
+__all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx", "redacted"]
 
 log = structlog.get_logger("ledger.store")
 
@@ -196,6 +197,7 @@ class EventStore:
         """
         if not events:
             return []
+        check_storable(events)  # nothing a database could refuse joins a group
         if self._closing:
             raise StoreUnavailable("the ledger is shutting down")
         if self.step is not None:
@@ -237,7 +239,38 @@ class EventStore:
             await self._write_group(group)
 
     async def _write_group(self, requests: list[_Request]) -> None:
-        outcomes: list[list[StoredEvent] | BaseException] = []
+        """Decide and write a group in one transaction, then answer each request.
+
+        Isolation: every value was checked before it joined the group (``check_storable``),
+        so the database has no reason to refuse the rows. If it still does, no request's
+        input may fail another's: the group is written again in halves, until the request
+        at fault stands alone and is refused alone (400, naming its field).
+        """
+        try:
+            outcomes = await self._commit_group(requests)
+        except RowsRefused as refused:
+            if len(requests) > 1:
+                log.warning("the database refused a group; writing it again in halves", error=str(refused))
+                middle = len(requests) // 2
+                await self._write_group(requests[:middle])
+                await self._write_group(requests[middle:])
+                return
+            log.warning("the database refused a request", error=str(refused))
+            outcomes = [refused.as_invalid(batch=len(requests[0].events) > 1)]
+        except Exception as exc:  # the database failed: nobody's events were written
+            log.error("append failed", error=repr(exc), requests=len(requests))
+            failure = exc if isinstance(exc, LedgerError) else StoreUnavailable(f"append failed: {exc}")
+            outcomes = [failure] * len(requests)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if request.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                request.future.set_exception(outcome)
+            else:
+                request.future.set_result(outcome)
+
+    async def _commit_group(self, requests: list[_Request]) -> list[list[StoredEvent] | BaseException]:
+        """One transaction: decide every request of the group, write the rows, commit."""
         decision: Decision | None = None
         try:
             async with self.backend.write_transaction() as tx:
@@ -249,25 +282,13 @@ class EventStore:
                 outcomes = [self._decide_request(group, request) for request in requests]
                 if group.rows:
                     await tx.insert(group.rows)
-        except Exception as exc:  # the database failed: nobody's events were written
+        except BaseException:
             if decision is not None:
                 decision.abort()
-            log.error("append failed", error=repr(exc), requests=len(requests))
-            failure = exc if isinstance(exc, LedgerError) else StoreUnavailable(f"append failed: {exc}")
-            for request in requests:
-                if not request.future.done():
-                    request.future.set_exception(failure)
-            return
-        assert decision is not None
+            raise
         decision.commit(group.position)
         self.groups_written += 1
-        for request, outcome in zip(requests, outcomes, strict=True):
-            if request.future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                request.future.set_exception(outcome)
-            else:
-                request.future.set_result(outcome)
+        return outcomes
 
     async def _replay_foreign(self, tx: WriteTx, head: Head) -> None:
         """Events another process appended since we last wrote: fold them before deciding."""
@@ -452,3 +473,12 @@ def _check_row(pos: int, before: int, prev_hash: str, fields: dict[str, Any] | s
     except TypeError as exc:
         return f"unreadable row: {exc}"
     return verify_link(event, prev_hash)
+
+
+def redacted(url: str) -> str:
+    """A database URL fit for a message or a log: no password."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{userinfo}{at}{host}"

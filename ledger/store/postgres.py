@@ -13,7 +13,7 @@ import contextlib
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,8 +21,8 @@ import asyncpg
 import structlog
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
-from ledger.store.base import Backend, Head, StoredRow
+from ledger.errors import RowsRefused, StoreUnavailable
+from ledger.store.base import Backend, Head, StoredRow, redacted
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
 
@@ -36,6 +36,29 @@ WRITE_LOCK = 0x6C6564676572
 FOLD_LOCK = WRITE_LOCK + 2
 CHANNEL = "ledger_events"
 SERVICE_ROLE = "ledger_app"
+
+
+#: what a lost, restarting or overloaded server looks like: the ledger is unavailable (503)
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    # a connection the server dropped mid-operation (e.g. shutting down) can be left in a
+    # state where asyncpg refuses the next operation on it
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+@contextlib.contextmanager
+def _reachable(what: str) -> Iterator[None]:
+    """Translate a lost server into ``StoreUnavailable`` (one place for every read)."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(f"{what} failed on PostgreSQL: {exc}") from exc
 
 
 _HEAD_AND_VERSIONS = (
@@ -74,6 +97,15 @@ class _PostgresTx:
         await self._conn.copy_records_to_table(
             "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
         )
+
+
+_COPY_WHERE = re.compile(r"COPY events, line (\d+), column (\w+)")
+
+
+def _copy_where(exc: asyncpg.PostgresError) -> tuple[str | None, int | None]:
+    """The column and row (0-based) a refused COPY names in its context, when it does."""
+    found = _COPY_WHERE.search(str(getattr(exc, "context", None) or ""))
+    return (found.group(2), int(found.group(1)) - 1) if found else (None, None)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -158,7 +190,7 @@ class PostgresBackend(Backend):
                 server_settings={"plan_cache_mode": "force_custom_plan"},
             )
         except (OSError, asyncpg.PostgresError) as exc:
-            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redacted(dsn)}: {exc}") from exc
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {redacted(dsn)}: {exc}") from exc
         assert pool is not None
         return cls(dsn, pool)
 
@@ -184,7 +216,11 @@ class PostgresBackend(Backend):
                     await _rollback(conn)
                     raise
                 await conn.execute("COMMIT")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except asyncpg.DataError as exc:  # a value PostgreSQL cannot hold (e.g. NUL in text)
+            raise RowsRefused(str(exc), *_copy_where(exc)) from exc
+        except (UnicodeEncodeError, OverflowError) as exc:  # a value the driver cannot send
+            raise RowsRefused(str(exc)) from exc
+        except (*_UNREACHABLE, asyncpg.PostgresError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()
 
@@ -192,14 +228,13 @@ class PostgresBackend(Backend):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PostgresSQLTx]:
-        try:
+        with _reachable("a transaction"):
             async with self.pool.acquire() as conn, conn.transaction():
                 yield _PostgresSQLTx(conn)
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise StoreUnavailable(f"PostgreSQL failed: {exc}") from exc
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
+        with _reachable("a read"):
+            return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
@@ -213,21 +248,25 @@ class PostgresBackend(Backend):
             where.append(f"type = ANY(${len(params)}::text[])")
         params.append(limit)
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ${len(params)}"
-        rows = await self.pool.fetch(sql, *params)
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(sql, *params)
         return [event_from_record(r) for r in rows]
 
     async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
-        rows = await self.pool.fetch(
-            f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
-        )
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(
+                f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
+            )
         return [raw_from_record(r) for r in rows]
 
     async def head(self) -> Head:
-        async with self.pool.acquire() as conn:
-            return await _head(conn)
+        with _reachable("reading the head"):
+            async with self.pool.acquire() as conn:
+                return await _head(conn)
 
     async def position_at(self, recorded_at: str) -> int:
-        value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
+        with _reachable("reading the log"):
+            value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
         return int(value or 0)
 
     def signal(self) -> int:
@@ -291,12 +330,3 @@ class PostgresBackend(Backend):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._listener.close(), 5)
         await asyncio.wait_for(self.pool.close(), 30)
-
-
-def _redacted(dsn: str) -> str:
-    """A DSN fit for an error message: no password."""
-    scheme, sep, rest = dsn.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{userinfo}{at}{host}"

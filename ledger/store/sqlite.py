@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
+from ledger.errors import RowsRefused, StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
@@ -121,12 +121,17 @@ class SQLiteBackend(Backend):
         self._lease: int | None = None  # the file descriptor holding the folding lease
 
     @classmethod
-    def from_url(cls, url: str) -> SQLiteBackend:
+    def from_url(cls, url: str, *, create: bool = True) -> SQLiteBackend:
+        """The backend of ``url``; with ``create=False`` the file must exist (a read-only
+        command never creates a file, nor its directories)."""
         path = url.removeprefix("sqlite://")
         path = path[1:] if path.startswith("/") else path  # sqlite:///rel.db and sqlite:////abs.db
         if not path:
             raise StoreUnavailable(f"no file in database URL {url!r}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not create and not Path(path).is_file():
+            raise StoreUnavailable(f"no ledger at {url}: {path} does not exist")
+        if create:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return cls(path)
 
     # -- threads ------------------------------------------------------------------------
@@ -173,8 +178,11 @@ class SQLiteBackend(Backend):
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
-        async with self._immediate():
-            yield _SQLiteTx(self)
+        try:
+            async with self._immediate():
+                yield _SQLiteTx(self)
+        except (sqlite3.DataError, UnicodeEncodeError, OverflowError) as exc:  # a value SQLite cannot take
+            raise RowsRefused(str(exc)) from exc
         self._signal.bump()
 
     # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
@@ -270,18 +278,18 @@ class SQLiteBackend(Backend):
         await self._write(run)
 
     async def close(self) -> None:
+        """Close every connection once no thread uses it: a read still running in a reader
+        thread (that of a request the client gave up on, say) finishes first; closing its
+        connection under it would crash the process."""
         await self.release_fold_lease()
-
-        def close_all() -> None:
-            if self._write_conn is not None:
-                self._write_conn.close()
-            with self._lock:
-                for conn in self._reader_conns:
-                    conn.close()
-
-        await asyncio.get_running_loop().run_in_executor(self._writer, close_all)
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._readers.shutdown, True)
+        await loop.run_in_executor(None, self._writer.shutdown, True)
+        if self._write_conn is not None:
+            self._write_conn.close()
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
 
 
 def _statements(script: str) -> list[str]:
