@@ -207,6 +207,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "illegal_site": "非法违法生产窝点",
         "report": "报告",
         "policy": "政策（制度）",
+        "visit": "现场办公（督导）",
     },
     "overdue_kind": {
         "hazard": "隐患整改逾期",
