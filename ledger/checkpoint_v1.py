@@ -1,4 +1,7 @@
-"""Signed checkpoints: the ledger's word, under Ed25519, that its tree of ``size`` events has ``root``.
+"""The ledger's first checkpoint format (``duty-ledger checkpoint v1``), kept to verify old dossiers.
+
+Dossiers issued before the C2SP checkpoints (``ledger.checkpoint``) carry this format; the
+ledger no longer signs it in production, but ``ledger verify DOSSIER`` keeps accepting it.
 
 The signed bytes are a short ASCII text of four lines, each ended by a line feed (0x0A)::
 
@@ -28,8 +31,7 @@ The signature is Ed25519 (RFC 8032, pure, no pre-hash) over exactly those bytes.
 
 ``key_id`` names the key: the first 16 hex digits of SHA-256 over the 32 raw bytes of the
 Ed25519 public key. It is not signed; a verifier checks that it names the key it holds.
-The signing key lives in a PEM file (PKCS #8, unencrypted, mode 0600), created on first use;
-reviewers get the public key as PEM (SubjectPublicKeyInfo).
+Reviewers got the public key as PEM (SubjectPublicKeyInfo).
 """
 
 from __future__ import annotations
@@ -37,26 +39,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger.timeutil import format_recorded, parse_timestamp, utc_now
+from ledger.checkpoint import is_utc_timestamp, raw_public_key
+from ledger.timeutil import format_recorded, utc_now
 
 __all__ = [
     "HEADER",
     "Checkpoint",
     "key_id",
-    "load_or_create_signing_key",
-    "load_public_key",
-    "public_key_pem",
     "sign_checkpoint",
     "verify_checkpoint",
 ]
@@ -66,7 +63,6 @@ HEADER = "duty-ledger checkpoint v1"
 
 _SIZE = re.compile(r"^(0|[1-9][0-9]*)$")
 _ROOT = re.compile(r"^[0-9a-f]{64}$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 _SIGNATURE_SIZE = 64
 
@@ -85,7 +81,7 @@ class Checkpoint:
             raise ValueError(f"size must be a non-negative integer, got {self.size!r}")
         if not isinstance(self.root_hex, str) or not _ROOT.match(self.root_hex):
             raise ValueError("root must be 64 lower-case hex digits")
-        if not _is_utc_timestamp(self.timestamp):
+        if not is_utc_timestamp(self.timestamp):
             raise ValueError(f"timestamp must be RFC 3339 in UTC (…Z), got {self.timestamp!r}")
         if not isinstance(self.key_id, str) or not _KEY_ID.match(self.key_id):
             raise ValueError("key_id must be 16 lower-case hex digits")
@@ -120,7 +116,7 @@ class Checkpoint:
 
 def key_id(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     """First 16 hex digits of SHA-256 over the 32 raw bytes of the public key."""
-    return hashlib.sha256(_raw_public(key)).hexdigest()[:16]
+    return hashlib.sha256(raw_public_key(key)).hexdigest()[:16]
 
 
 def sign_checkpoint(
@@ -129,7 +125,7 @@ def sign_checkpoint(
     root: bytes | str,
     timestamp: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Sign (size, root, time) and return the JSON-ready checkpoint.
+    """Sign (size, root, time) and return the JSON-ready checkpoint (tests: old dossiers' format).
 
     ``root`` as 32 bytes or 64 hex digits; ``timestamp`` an aware datetime (written in UTC
     with microseconds), an RFC 3339 UTC text kept as given, or None for now.
@@ -156,71 +152,6 @@ def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: object) -> bool:
     return True
 
 
-# -- keys -----------------------------------------------------------------------------------
-
-
-def load_or_create_signing_key(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
-    """The Ed25519 signing key kept at ``path`` (PEM, PKCS #8), created there (mode 0600) if absent."""
-    target = Path(path)
-    if not target.exists():
-        _create_key_file(target)
-    key = serialization.load_pem_private_key(target.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{target} does not hold an Ed25519 private key")
-    return key
-
-
-def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    """The public key as PEM (SubjectPublicKeyInfo), what a reviewer is given."""
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem.decode("ascii")
-
-
-def load_public_key(path_or_pem: str | os.PathLike[str]) -> Ed25519PublicKey:
-    """An Ed25519 public key from PEM text or from a file holding it."""
-    if isinstance(path_or_pem, str) and "-----BEGIN" in path_or_pem:
-        pem = path_or_pem.encode("ascii")
-    else:
-        pem = Path(path_or_pem).read_bytes()
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
-def _create_key_file(target: Path) -> None:
-    """Write a new key so that no one ever reads a partial file or a key that lost a race.
-
-    The PEM goes to a private temporary file first and is then hard-linked into place:
-    linking fails if the name exists, so of two processes starting at once exactly one key
-    wins and both load it.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # whatever the umask: the key is the owner's alone
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(temporary, target)
-    except FileExistsError:
-        pass  # another process created it first: use theirs
-    finally:
-        temporary.unlink()
-
-
-def _raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
 def _root_hex(root: bytes | str) -> str:
     if isinstance(root, bytes):
         if len(root) != 32:
@@ -237,16 +168,6 @@ def _timestamp_text(timestamp: datetime | str | None) -> str:
             raise ValueError("a checkpoint time must be timezone-aware")
         return format_recorded(timestamp)
     return timestamp
-
-
-def _is_utc_timestamp(text: object) -> bool:
-    if not isinstance(text, str) or not _TIMESTAMP.match(text):
-        return False
-    try:
-        parse_timestamp(text)  # also a real date: no 2026-02-30
-    except ValueError:
-        return False
-    return True
 
 
 def _decode_signature(text: object) -> bytes:

@@ -1,10 +1,9 @@
-"""Signed checkpoints: an outside reviewer checks them with nothing but the public key."""
+"""The first checkpoint format (v1): dossiers issued with it keep verifying with the public key."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import stat
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.checkpoint import (
-    Checkpoint,
-    key_id,
-    load_or_create_signing_key,
-    load_public_key,
-    public_key_pem,
-    sign_checkpoint,
-    verify_checkpoint,
-)
+from ledger.checkpoint import load_public_key, public_key_pem
+from ledger.checkpoint_v1 import Checkpoint, key_id, sign_checkpoint, verify_checkpoint
 from ledger.merkle import EMPTY_ROOT, MerkleLog, leaf_hash
 
 WHEN = "2026-11-22T05:53:00.123456Z"
@@ -133,21 +125,6 @@ def test_bad_roots_are_refused_when_signing(key: Ed25519PrivateKey) -> None:
     assert sign_checkpoint(key, 1, EMPTY_ROOT.hex().upper(), WHEN)["root"] == EMPTY_ROOT.hex()
 
 
-def test_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
-    """The first use creates the key (owner-only); later uses load the very same key."""
-    path = tmp_path / "keys" / "checkpoint.pem"
-    first = load_or_create_signing_key(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    content = path.read_bytes()
-    assert content.startswith(b"-----BEGIN PRIVATE KEY-----")
-    again = load_or_create_signing_key(str(path))
-    assert path.read_bytes() == content
-    assert public_key_pem(again) == public_key_pem(first)
-    signed = sign_checkpoint(first, 0, EMPTY_ROOT, WHEN)
-    assert verify_checkpoint(again.public_key(), signed)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["checkpoint.pem"]  # no temporary left
-
-
 def test_public_key_loads_from_pem_text_or_file(tmp_path: Path, key: Ed25519PrivateKey) -> None:
     pem = public_key_pem(key)
     assert pem.startswith("-----BEGIN PUBLIC KEY-----")
@@ -155,20 +132,3 @@ def test_public_key_loads_from_pem_text_or_file(tmp_path: Path, key: Ed25519Priv
     path.write_text(pem)
     for source in (pem, path, str(path)):
         assert key_id(load_public_key(source)) == key_id(key)
-
-
-def test_other_key_types_are_refused(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    other = ec.generate_private_key(ec.SECP256R1())
-    path = tmp_path / "ec.pem"
-    path.write_bytes(
-        other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    with pytest.raises(ValueError, match="Ed25519"):
-        load_or_create_signing_key(path)
-    public = other.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    with pytest.raises(ValueError, match="Ed25519"):
-        load_public_key(public.decode())
