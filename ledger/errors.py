@@ -13,6 +13,7 @@ __all__ = [
     "DomainRefused",
     "FieldError",
     "IdempotencyConflict",
+    "IntegrityAlarm",
     "InvalidEnvelope",
     "LedgerError",
     "StoreUnavailable",
@@ -98,3 +99,10 @@ class StoreUnavailable(LedgerError):
     """The database could not be reached or refused the write (HTTP 503); nothing was appended."""
 
     code = "store-unavailable"
+
+
+class IntegrityAlarm(StoreUnavailable):
+    """The log is shorter than, or differs from, what the ledger has signed or computed
+    (a cut or rewritten log): writes are refused until an operator looks (HTTP 503)."""
+
+    code = "integrity-alarm"

@@ -25,6 +25,8 @@ from ledger.errors import StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.tiles import TileAppender
+from ledger.tiles import TreeEdge
 
 __all__ = ["PostgresBackend"]
 
@@ -44,8 +46,15 @@ _HEAD_AND_VERSIONS = (
 
 
 class _PostgresTx:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, tiles: TileAppender) -> None:
         self._conn = conn
+        self._tiles = tiles
+        #: the tree's edge after this transaction's inserts, adopted when it commits
+        self.edge: TreeEdge | None = None
+
+    @property
+    def sql(self) -> _PostgresSQLTx:
+        return _PostgresSQLTx(self._conn)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         rows = await self._conn.fetch(
@@ -72,6 +81,8 @@ class _PostgresTx:
         await self._conn.copy_records_to_table(
             "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
         )
+        # the Merkle tiles these events complete, in the same transaction
+        self.edge = await self._tiles.append(self.sql, [r.event for r in rows], self.edge)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -139,6 +150,7 @@ class PostgresBackend(Backend):
         self.pool = pool
         self._signal = AppendSignal()
         self._listener: asyncpg.Connection | None = None
+        self.tiles = TileAppender()
 
     @classmethod
     async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresBackend:
@@ -175,12 +187,14 @@ class PostgresBackend(Backend):
                 # COMMIT, never on rollback). The head is NOT read in this same request: its
                 # snapshot could predate the lock wait and miss the previous writer.
                 await conn.execute(_BEGIN_WRITE)
+                tx = _PostgresTx(conn, self.tiles)
                 try:
-                    yield _PostgresTx(conn)
+                    yield tx
                 except BaseException:
                     await _rollback(conn)
                     raise
                 await conn.execute("COMMIT")
+                self.tiles.adopt(tx.edge)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()

@@ -21,6 +21,8 @@ from ledger.errors import StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.tiles import TileAppender
+from ledger.tiles import TreeEdge
 
 __all__ = ["SQLiteBackend"]
 
@@ -40,6 +42,12 @@ def _connect(path: str) -> sqlite3.Connection:
 class _SQLiteTx:
     def __init__(self, backend: SQLiteBackend) -> None:
         self._b = backend
+        #: the tree's edge after this transaction's inserts, adopted when it commits
+        self.edge: TreeEdge | None = None
+
+    @property
+    def sql(self) -> _SQLiteSQLTx:
+        return _SQLiteSQLTx(self._b)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT 5000"
@@ -70,6 +78,8 @@ class _SQLiteTx:
     async def insert(self, rows: Sequence[StoredRow]) -> None:
         records = [record_from_row(r) for r in rows]
         await self._b._write(lambda c: c.executemany(INSERT, records))
+        # the Merkle tiles these events complete, in the same transaction
+        self.edge = await self._b.tiles.append(self.sql, [r.event for r in rows], self.edge)
 
 
 class _SQLiteSQLTx:
@@ -115,6 +125,7 @@ class SQLiteBackend(Backend):
         # the writer connection holds one transaction at a time: the appender's and the
         # projections' transactions take turns on it
         self._tx_lock = asyncio.Lock()
+        self.tiles = TileAppender()
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteBackend:
@@ -170,7 +181,9 @@ class SQLiteBackend(Backend):
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
         async with self._immediate():
-            yield _SQLiteTx(self)
+            tx = _SQLiteTx(self)
+            yield tx
+        self.tiles.adopt(tx.edge)
         self._signal.bump()
 
     # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
