@@ -47,6 +47,7 @@ __all__ = [
     "load_or_create_signing_key",
     "load_public_key",
     "open_checkpoint",
+    "posix_text",
     "public_key_pem",
     "raw_public_key",
 ]
@@ -156,7 +157,7 @@ class SignedCheckpoint:
             "vkey": log.vkey(),
             "note": self.note,
             "cosignatures": [
-                {"name": s.name, "key_id": s.key_id.hex(), "timestamp": _posix_text(s.timestamp)}
+                {"name": s.name, "key_id": s.key_id.hex(), "timestamp": posix_text(s.timestamp)}
                 for s in self.signatures
                 if len(s.signature) == 72
             ],
@@ -213,7 +214,8 @@ def default_origin(public_key: Ed25519PublicKey) -> str:
     return "duty-ledger/" + hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
 
 
-def _posix_text(timestamp: int) -> str:
+def posix_text(timestamp: int) -> str:
+    """A cosignature's POSIX time as the ledger writes times (RFC 3339 UTC)."""
     return format_recorded(datetime.fromtimestamp(timestamp, UTC))
 
 

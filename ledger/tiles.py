@@ -32,6 +32,7 @@ from ledger.merkle import (
 )
 
 __all__ = [
+    "TILE_BYTES",
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TileKey",
@@ -205,31 +206,34 @@ class TreeEdge:
 
     def extend(self, leaves: Iterable[bytes]) -> tuple[TreeEdge, dict[TileKey, bytes]]:
         """The edge after appending ``leaves`` (leaf hashes), and every tile that changed:
-        full tiles completed on the way, and the new partial tile of each level."""
-        levels = [bytearray(row) for row in self.partial]
+        full tiles completed on the way, and the new partial tile of each level touched.
+
+        Level by level, whole tiles at a time: the hashes arriving at a level join its
+        partial tile, each full tile is cut off and its root goes one level up."""
+        batch = list(leaves)
+        if any(len(leaf) != HASH_SIZE for leaf in batch):
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
+        size = self.size + len(batch)
+        levels = list(self.partial)
         changed: dict[TileKey, bytes] = {}
-        size, last = self.size, self.last_leaf
-        for leaf in leaves:
-            if len(leaf) != HASH_SIZE:
-                raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
-            size, last = size + 1, leaf
-            level, carry = 0, leaf
-            while True:
-                if level == len(levels):
-                    levels.append(bytearray())
-                row = levels[level]
-                row += carry
-                if len(row) < TILE_BYTES:
-                    break
-                # a tile just filled: store it whole, and its root goes one level up
-                changed[(level, (size >> (TILE_HEIGHT * (level + 1))) - 1)] = bytes(row)
-                carry = fold_complete(row)
-                levels[level] = bytearray()
-                level += 1
-        for level, row in enumerate(levels):
-            if row:
-                changed[(level, size >> (TILE_HEIGHT * (level + 1)))] = bytes(row)
-        return TreeEdge(size, tuple(bytes(row) for row in levels), last), changed
+        incoming, level = b"".join(batch), 0
+        while incoming:
+            if level == len(levels):
+                levels.append(b"")
+            row = levels[level] + incoming
+            first = self.size >> (TILE_HEIGHT * (level + 1))  # index of the tile the partial was
+            full = len(row) // TILE_BYTES
+            roots = []
+            for k in range(full):
+                tile = row[k * TILE_BYTES : (k + 1) * TILE_BYTES]
+                changed[(level, first + k)] = tile
+                roots.append(fold_complete(tile))
+            levels[level] = row[full * TILE_BYTES :]
+            if levels[level]:
+                changed[(level, first + full)] = levels[level]
+            incoming, level = b"".join(roots), level + 1
+        last = batch[-1] if batch else self.last_leaf
+        return TreeEdge(size, tuple(levels), last), changed
 
     def tiles(self) -> dict[TileKey, bytes]:
         """The partial tiles of the edge, as a tile mapping."""

@@ -30,6 +30,7 @@ from ledger.store.base import Backend
 from ledger.store.rows import SELECT_COLUMNS, event_from_record
 from ledger.store.sql import SQL, SQLTx
 from ledger.tiles import (
+    TILE_BYTES,
     TILE_HEIGHT,
     TILE_WIDTH,
     TileKey,
@@ -50,19 +51,24 @@ _UPSERT = (
     "INSERT INTO merkle_tiles (level, idx, hashes) VALUES (?, ?, ?) "
     "ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes"
 )
-_SIZE = "SELECT idx, length(hashes) FROM merkle_tiles WHERE level = 0 ORDER BY idx DESC LIMIT 1"
+_INSERT_LEAVES = "INSERT INTO merkle_leaves (start, hashes) VALUES (?, ?)"
+_SIZE = (
+    "SELECT (SELECT idx FROM merkle_tiles WHERE level = 0 ORDER BY idx DESC LIMIT 1), "
+    "(SELECT start + length(hashes) / 32 FROM merkle_leaves ORDER BY start DESC LIMIT 1)"
+)
 _HASHES = "SELECT position, hash FROM events WHERE position > ? ORDER BY position LIMIT ?"
 _EVENTS = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?"
 
 
 async def stored_size(db: SQL | SQLTx) -> int:
-    """How many leaves the stored tree holds (its last level-0 tile tells)."""
-    rows = await db.fetch(_SIZE)
-    return int(rows[0][0]) * TILE_WIDTH + int(rows[0][1]) // HASH_SIZE if rows else 0
+    """How many leaves the stored tree holds: its last full level-0 tile, or the leaves after."""
+    full, leaves = (await db.fetch(_SIZE))[0]
+    return max(0 if full is None else (int(full) + 1) * TILE_WIDTH, int(leaves or 0))
 
 
 async def read_tiles(db: SQL | SQLTx, keys: Iterable[TileKey]) -> dict[TileKey, bytes]:
-    """The stored tiles of ``keys`` (those that exist), a few queries at most."""
+    """The stored tiles of ``keys`` (as much of each as exists), a few queries at most. A
+    level-0 tile that is not full yet is put together from the leaves of ``merkle_leaves``."""
     wanted = sorted(set(keys))
     found: dict[TileKey, bytes] = {}
     for i in range(0, len(wanted), 200):
@@ -71,11 +77,35 @@ async def read_tiles(db: SQL | SQLTx, keys: Iterable[TileKey]) -> dict[TileKey, 
         args = [value for key in chunk for value in key]
         for level, index, hashes in await db.fetch(f"SELECT level, idx, hashes FROM merkle_tiles WHERE {where}", *args):
             found[(int(level), int(index))] = bytes(hashes)
+    partial = [index for level, index in wanted if level == 0 and (level, index) not in found]
+    for i in range(0, len(partial), 200):
+        found.update(await _partial_tiles(db, partial[i : i + 200]))
     return found
 
 
-async def _write_tiles(tx: SQLTx, tiles: dict[TileKey, bytes]) -> None:
-    await tx.executemany(_UPSERT, [(level, index, hashes) for (level, index), hashes in sorted(tiles.items())])
+async def _partial_tiles(db: SQL | SQLTx, indexes: list[int]) -> dict[TileKey, bytes]:
+    where = " OR ".join(["(start >= ? AND start < ?)"] * len(indexes))
+    args = [bound for index in indexes for bound in (index * TILE_WIDTH, (index + 1) * TILE_WIDTH)]
+    rows = await db.fetch(f"SELECT start, hashes FROM merkle_leaves WHERE {where} ORDER BY start", *args)
+    tiles: dict[TileKey, bytes] = {}
+    for start, hashes in rows:
+        key = (0, int(start) // TILE_WIDTH)
+        row = tiles.get(key, b"")
+        if int(start) == key[1] * TILE_WIDTH + len(row) // HASH_SIZE:  # contiguous from the tile's start
+            tiles[key] = row + bytes(hashes)
+    return tiles
+
+
+async def _write_tiles(tx: SQLTx, tiles: dict[TileKey, bytes], old_size: int) -> None:
+    """Full tiles and the partial tiles above level 0 (upserted: they only grow), and the new
+    leaves of the partial level-0 tile as one ``merkle_leaves`` row."""
+    whole = [(level, index, row) for (level, index), row in sorted(tiles.items()) if level or len(row) == TILE_BYTES]
+    if whole:
+        await tx.executemany(_UPSERT, whole)
+    for (level, index), row in tiles.items():
+        if level == 0 and len(row) < TILE_BYTES:
+            start = max(old_size, index * TILE_WIDTH)
+            await tx.execute(_INSERT_LEAVES, start, row[(start - index * TILE_WIDTH) * HASH_SIZE :])
 
 
 async def _load_edge(db: SQL | SQLTx, size: int) -> TreeEdge:
@@ -146,7 +176,7 @@ class TileAppender:
             new, changed = edge.extend(event_leaf_hash(e.hash) for e in events)
         except IntegrityAlarm as alarm:
             self.raise_alarm(str(alarm))
-        await _write_tiles(tx, changed)
+        await _write_tiles(tx, changed, edge.size)
         return new
 
     def adopt(self, edge: TreeEdge | None) -> None:
@@ -269,7 +299,7 @@ async def build_missing_tiles(backend: Backend, progress: Callable[[int], None] 
             if stored and event_leaf_hash(events[0].prev_hash) != edge.last_leaf:
                 raise IntegrityAlarm(f"position {stored} does not match the Merkle tree built so far")
             _, changed = edge.extend(_rehash(events, None if stored else GENESIS_HASH))
-            await _write_tiles(tx.sql, changed)
+            await _write_tiles(tx.sql, changed, stored)
         built += len(events)
         backend.tiles.edge = None  # the appender reloads its edge from what was just written
         if progress is not None:

@@ -62,12 +62,20 @@ async def test_concurrent_writers_in_two_processes_keep_one_tree(db_url: str) ->
         await second.close()
 
 
-async def test_the_database_lets_a_tile_grow_and_nothing_else(store: EventStore, db_url: str) -> None:
-    await store.append([unit_event(str(i)) for i in range(10)])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE merkle_tiles SET hashes = substr(hashes, 2) || substr(hashes, 1, 1)",
+        "DELETE FROM merkle_tiles",
+        "UPDATE merkle_leaves SET start = start + 1",
+        "DELETE FROM merkle_leaves",
+    ],
+)
+async def test_the_database_lets_a_tile_grow_and_nothing_else(store: EventStore, db_url: str, statement: str) -> None:
+    """Even the owner, with SQL, cannot change a hash already written: a trigger refuses."""
+    await store.append([unit_event(str(i)) for i in range(300)])
     with pytest.raises((sqlite3.DatabaseError, asyncpg.PostgresError), match="only grows"):
-        await raw_sql(db_url, "UPDATE merkle_tiles SET hashes = substr(hashes, 2) || substr(hashes, 1, 1)")
-    with pytest.raises((sqlite3.DatabaseError, asyncpg.PostgresError), match="only grows"):
-        await raw_sql(db_url, "DELETE FROM merkle_tiles")
+        await raw_sql(db_url, statement)
 
 
 async def test_a_ledger_from_before_the_tiles_gets_them_once(store: EventStore, db_url: str) -> None:
@@ -154,6 +162,10 @@ async def test_the_audit_names_an_event_whose_hash_is_not_its_leaf(store: EventS
 async def _forget_tiles(url: str) -> None:
     """Empty the tiles table (as if the ledger predated it), triggers dropped by the owner."""
     if url.startswith("sqlite"):
-        await raw_sql(url, "DROP TRIGGER merkle_tiles_no_delete; DELETE FROM merkle_tiles;")
+        drop = "DROP TRIGGER merkle_tiles_no_delete; DROP TRIGGER merkle_leaves_no_delete;"
     else:
-        await raw_sql(url, "DROP TRIGGER merkle_tiles_grow_only ON merkle_tiles; DELETE FROM merkle_tiles;")
+        drop = (
+            "DROP TRIGGER merkle_tiles_grow_only ON merkle_tiles;"
+            "DROP TRIGGER merkle_leaves_append_only ON merkle_leaves;"
+        )
+    await raw_sql(url, f"{drop} DELETE FROM merkle_tiles; DELETE FROM merkle_leaves;")
