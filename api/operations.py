@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from api.app import METRICS, RUNNER, STORE
+from api.app import METRICS, NOTARY, RUNNER, STORE
 from api.openapi import openapi_document
 from ledger.errors import LedgerError
 
@@ -25,8 +25,13 @@ async def readyz(request: web.Request) -> web.Response:
     except (LedgerError, OSError) as error:
         return web.json_response({"status": "unavailable", "database": str(error)}, status=503)
     lag = head - request.app[RUNNER].position()
-    ready = lag <= READY_LAG
-    body = {"status": "ready" if ready else "catching up", "head": head, "projection_lag": lag}
+    alarm = request.app[NOTARY].watch(head)
+    ready = lag <= READY_LAG and alarm is None
+    status = "integrity alarm" if alarm else "ready" if ready else "catching up"
+    body = {"status": status, "head": head, "projection_lag": lag, "integrity": alarm or "ok"}
+    witnesses = request.app[NOTARY].witnesses
+    if witnesses is not None and witnesses.status:
+        body["witnesses"] = witnesses.status
     return web.json_response(body, status=200 if ready else 503)
 
 

@@ -6,14 +6,17 @@ from collections.abc import Callable
 
 import structlog
 
+from ledger.checkpoint import LogKey, load_or_create_signing_key
 from ledger.decider import AcceptAll, Decider
 from ledger.errors import IntegrityAlarm
+from ledger.integrity import CheckpointRecord, Notary, record_path
 from ledger.store import Backend, EventStore, open_backend
 from ledger.store.tiles import build_missing_tiles, stored_size
+from ops.config import Settings
 from ops.migrate import migrate
 from ops.progress import progress_bar
 
-__all__ = ["default_decider", "ensure_tiles", "open_ledger"]
+__all__ = ["default_decider", "ensure_tiles", "open_ledger", "open_notary"]
 
 log = structlog.get_logger("ledger.bootstrap")
 
@@ -63,3 +66,16 @@ async def open_ledger(
         await backend.close()
         raise
     return store
+
+
+def open_notary(store: EventStore, settings: Settings) -> Notary:
+    """The ledger's signer: LEDGER_SIGNING_KEY (created, mode 0600, on first start) under
+    LEDGER_ORIGIN, its checkpoints recorded beside the key, pushed to LEDGER_WITNESSES."""
+    from ops.witness import Witnesses, parse_witnesses
+
+    key = LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
+    notary = Notary(store.backend, key, CheckpointRecord(record_path(settings.signing_key), key))
+    endpoints = parse_witnesses(settings.witnesses)
+    if endpoints:
+        notary.witnesses = Witnesses(notary, endpoints)
+    return notary

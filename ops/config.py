@@ -19,6 +19,10 @@ class Settings:
     port: int = 8080
     signing_key: str = "ledger-signing.key"
     log_format: str = "auto"  # json | console | auto (console on a terminal, JSON otherwise)
+    #: the checkpoints' origin line and key name; empty: duty-ledger/<16 hex of the key's digest>
+    origin: str = ""
+    #: witnesses to push checkpoints to: "URL VKEY" pairs, comma-, semicolon- or newline-separated
+    witnesses: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -30,6 +34,8 @@ class Settings:
             ("port", int),
             ("signing_key", str),
             ("log_format", str),
+            ("origin", str),
+            ("witnesses", str),
         ):
             raw = env.get(f"LEDGER_{name.upper()}")
             if raw:

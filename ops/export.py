@@ -1,11 +1,12 @@
 """Compliance dossiers (SPEC §9): a subject's evidence, verifiable offline with the public key.
 
-``build_dossier(store, "accident:ACC-2019-0001", out_dir, signing_key_path=...)`` writes the
+``build_dossier(store, "accident:ACC-2019-0001", out_dir, notary=...)`` writes the
 directory ``out_dir/dossier-accident-ACC-2019-0001/`` and a .zip of it beside it::
 
     events.jsonl     the stored envelopes cited, sorted by position, as StoredEvent.to_json()
-    proofs.json      a signed checkpoint of the whole log at export, and for every event an
-                     RFC 9162 inclusion proof against it
+    proofs.json      a C2SP checkpoint of the whole log at export (the signed note, with the
+                     witnesses' cosignatures), and for every event an RFC 9162 inclusion
+                     proof against it, read from the log's Merkle tiles
     public-key.pem   the ledger's Ed25519 public key (a reviewer should get it out of band too)
     dossier.json     the structured content: subject, chain / holdings, timeline, evidence
     dossier.pdf      the same for a reader (Chinese, A4)
@@ -25,17 +26,18 @@ from __future__ import annotations
 import asyncio
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ledger.checkpoint import load_or_create_signing_key, public_key_pem, sign_checkpoint
+from ledger.checkpoint import public_key_pem
 from ledger.envelope import StoredEvent
 from ledger.errors import LedgerError
-from ledger.merkle import MerkleLog, proof_to_hex
+from ledger.integrity import Notary
+from ledger.merkle import proof_to_hex
 from ledger.store import EventStore
 from ledger.timeutil import format_recorded, utc_now
 from ops.verify_dossier import cited_positions
@@ -227,15 +229,16 @@ async def build_dossier(
     subject: str,
     out_dir: Path,
     *,
-    signing_key_path: str,
+    notary: Notary,
     include_personal: bool = False,
     known_position: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write the dossier of ``subject`` under ``out_dir`` (and its .zip); return its directory.
 
-    ``progress`` is called with the number of events read each page while the Merkle tree of
-    the whole log is built. Raises ``BadSubject`` or a read model's not-found error."""
+    ``progress`` is called with the number of events read each page of the log. The
+    checkpoint is signed by ``notary`` and cosigned by the witnesses it has. Raises
+    ``BadSubject`` or a read model's not-found error."""
     parsed = parse_subject(subject)
     head = (await store.head()).position
     position = known_position if known_position is not None else await _projected_position(store, head)
@@ -244,23 +247,21 @@ async def build_dossier(
     wanted = cited_positions(content)
     related = _Related(parsed, _period(parsed) if parsed.period else None)
 
-    # one pass over the log: every hash into the tree, the cited and related events kept
-    tree = MerkleLog()
+    # one pass over the log: the cited and related events kept
     kept: dict[int, StoredEvent] = {}
     after = 0
     while after < head:
         page = await store.read(after, min(PAGE, head - after))
         if not page:
             break
-        tree.extend(_leaves(page))
         for e in page:
             if e.position in wanted or (e.position <= position and related(e)):
                 kept[e.position] = e
         after = page[-1].position
         if progress is not None:
             progress(len(page))
-    if tree.size != head:
-        raise LedgerError(f"the log has {tree.size} events readable below its head {head}")
+    if after != head:
+        raise LedgerError(f"the log has {after} events readable below its head {head}")
     if parsed.kind in ("person", "unit") and not any(e.stream == f"{parsed.kind}:{parsed.id}" for e in kept.values()):
         from projections.responsibility import UnknownUnit
 
@@ -274,19 +275,18 @@ async def build_dossier(
                 (event,) = await store.read(pos - 1, 1)
                 kept[pos] = event
 
-    key = load_or_create_signing_key(signing_key_path)
-    checkpoint = sign_checkpoint(key, size=head, root=tree.root(head))
     events = [kept[p] for p in sorted(kept)]
     personal = [] if include_personal else [e for e in events if _has_personal(e.data)]
     withheld = {e.position for e in personal}
     shown = [e for e in events if e.position not in withheld]
+    checkpoint, proven = await _proofs(notary, head, shown + personal)
     proofs = {
         "format": FORMAT,
         "leaf": "leaf hash = SHA-256(0x00 || the 32 raw bytes of the event's hash); leaf index = position - 1",
         "checkpoint": checkpoint,
-        "proofs": [_proof(tree, e, head) for e in shown],
+        "proofs": [proven[e.position] for e in shown],
         "withheld": [
-            {**_proof(tree, e, head), "reason": "carries personal data (export with --include-personal)"}
+            {**proven[e.position], "reason": "carries personal data (export with --include-personal)"}
             for e in personal
         ],
     }
@@ -307,7 +307,7 @@ async def build_dossier(
     }
     directory = out_dir / f"dossier-{parsed.slug}"
     directory.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(_write_all, directory, shown, proofs, dossier, public_key_pem(key))
+    await asyncio.to_thread(_write_all, directory, shown, proofs, dossier, public_key_pem(notary.key.public_key))
     return directory
 
 
@@ -318,19 +318,18 @@ class _UnknownPerson(LedgerError):
         super().__init__(f"no person {person_id!r} is recorded as known at position {position}")
 
 
-def _leaves(page: Iterable[StoredEvent]) -> Iterable[bytes]:
-    from ledger.merkle import event_leaf_hash
-
-    return (event_leaf_hash(e.hash) for e in page)
-
-
-def _proof(tree: MerkleLog, e: StoredEvent, size: int) -> dict[str, Any]:
-    return {
-        "position": e.position,
-        "leaf_index": e.position - 1,
-        "hash": e.hash,
-        "proof": proof_to_hex(tree.inclusion_proof(e.position - 1, size)),
+async def _proofs(
+    notary: Notary, size: int, events: list[StoredEvent]
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """proofs.json's part: the checkpoint of the tree of ``size`` (the signed note and its
+    cosignatures) and each event's inclusion proof in it, from the Merkle tiles."""
+    signed = await notary.cosign(await notary.checkpoint(size))
+    paths = await notary.reader.inclusion_proofs([e.position - 1 for e in events], size)
+    proven = {
+        e.position: {"position": e.position, "leaf_index": e.position - 1, "hash": e.hash, "proof": proof_to_hex(path)}
+        for e, path in zip(events, paths, strict=True)
     }
+    return signed.to_json(notary.verifier), proven
 
 
 def _valid_order(e: StoredEvent) -> tuple[str, int]:
@@ -625,7 +624,7 @@ def _verify_help(dossier: dict[str, Any]) -> list[str]:
         f"签名时间 {cp['timestamp']}，公钥标识 {cp['key_id']}。",
         "离线验证（无需数据库）：ledger verify 本目录或 zip 文件 --public-key 公钥.pem。"
         "公钥应另行从账本管理机构取得，并与 public-key.pem 核对。",
-        "验证内容：① 检查点签名（Ed25519，签名文本为 “duty-ledger checkpoint v1\\n大小\\n根哈希\\n时间\\n”）；"
+        "验证内容：① 检查点签名（C2SP tlog-checkpoint 签名便笺，Ed25519；可另要求见证方的联署 cosignature）；"
         "② events.jsonl 每条事件按规范字节重算哈希 hash = SHA-256(prev_hash ‖ 规范字节)；"
         "③ 每条事件的 RFC 9162 包含证明：叶哈希 = SHA-256(0x00 ‖ 事件哈希的 32 字节)，叶序号 = 位置 - 1，"
         "沿 proofs.json 所列路径计算应得到检查点根哈希；④ dossier.json 引用的每个位置均在 events.jsonl 中且哈希一致。",

@@ -19,6 +19,10 @@ import pytest
 from openpyxl import load_workbook
 
 from ledger.checkpoint import load_or_create_signing_key, public_key_pem
+from ledger.integrity import Notary
+from ledger.store import EventStore
+from ops.bootstrap import open_notary
+from ops.config import Settings
 from ops.export import build_dossier, zip_path
 from ops.verify_dossier import DossierUnreadable, verify_dossier
 from tests.api.support import service
@@ -43,11 +47,16 @@ async def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(_cli, *args, **kwargs)  # type: ignore[arg-type]
 
 
+def _notary(store: EventStore, key: Path | str) -> Notary:
+    """The ledger's signer with the signing key at ``key`` (created there if absent)."""
+    return open_notary(store, Settings(signing_key=str(key)))
+
+
 async def _export(db_url: str, tmp_path: Path, *subjects: str) -> list[Path]:
     """The sample ledger with its projections caught up, and a dossier of each subject."""
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         return [
-            await build_dossier(store, s, tmp_path / "out", signing_key_path=str(tmp_path / "signing.key"))
+            await build_dossier(store, s, tmp_path / "out", notary=_notary(store, tmp_path / "signing.key"))
             for s in subjects
         ]
 
@@ -190,7 +199,7 @@ async def test_unknown_and_malformed_subjects(sqlite_url: str, tmp_path: Path) -
     async with ledger_with(sqlite_url, sample_events()) as (store, _runner):
         for subject in ("accident:ACC-0000", "hazard:HZ-0000", "unit:000000@2019Q4", "person:P-NOBODY", "lorry:1"):
             with pytest.raises(LedgerError):
-                await build_dossier(store, subject, tmp_path, signing_key_path=str(tmp_path / "k"))
+                await build_dossier(store, subject, tmp_path, notary=_notary(store, tmp_path / "k"))
 
 
 # -- tampering -------------------------------------------------------------------------------
@@ -227,21 +236,30 @@ async def test_tampered_proofs_and_checkpoint_fail(sqlite_url: str, tmp_path: Pa
         p["checkpoint"]["root"] = ("0" if p["checkpoint"]["root"][0] != "0" else "1") + p["checkpoint"]["root"][1:]
 
     def signature(p: dict) -> None:
-        raw = bytearray(base64.b64decode(p["checkpoint"]["signature"]))
-        raw[0] ^= 1
-        p["checkpoint"]["signature"] = base64.b64encode(bytes(raw)).decode()
+        text, _, line = p["checkpoint"]["note"].rpartition("\n\n")
+        name, _, encoded = line.rpartition(" ")
+        raw = bytearray(base64.b64decode(encoded))
+        raw[10] ^= 1
+        p["checkpoint"]["note"] = f"{text}\n\n{name} {base64.b64encode(bytes(raw)).decode()}\n"
 
     def size(p: dict) -> None:
         p["checkpoint"]["size"] += 1
+
+    def note(p: dict) -> None:
+        p["checkpoint"]["note"] = p["checkpoint"]["note"].replace(f"\n{p['checkpoint']['size']}\n", "\n1\n", 1)
 
     def path(p: dict) -> None:
         step = p["proofs"][3]["proof"][0]
         p["proofs"][3]["proof"][0] = ("0" if step[0] != "0" else "1") + step[1:]
 
-    for name, change in (("root", root), ("signature", signature), ("size", size)):
+    for name, change in (("signature", signature), ("note", note)):
         report = verify_dossier(altered(name, change), public)
         assert not report.ok, name
         assert "not signed by this public key" in str(report.issues[0]), name
+    for name, change in (("root", root), ("size", size)):
+        report = verify_dossier(altered(name, change), public)
+        assert not report.ok, name
+        assert "differ from its signed note" in str(report.issues[0]), name
     report = verify_dossier(altered("path", path), public)
     assert not report.ok
     assert report.issues[0].position == original["proofs"][3]["position"]
@@ -308,8 +326,8 @@ async def test_personal_data_is_withheld_unless_asked(
     monkeypatch.setattr("ops.export.PERSONAL_FIELDS", frozenset({"description"}))
     async with ledger_with(sqlite_url, sample_events()) as (store, _runner):
         key = str(tmp_path / "signing.key")
-        kept = await build_dossier(store, ACCIDENT, tmp_path / "a", signing_key_path=key)
-        full = await build_dossier(store, ACCIDENT, tmp_path / "b", signing_key_path=key, include_personal=True)
+        kept = await build_dossier(store, ACCIDENT, tmp_path / "a", notary=_notary(store, key))
+        full = await build_dossier(store, ACCIDENT, tmp_path / "b", notary=_notary(store, key), include_personal=True)
     withheld = orjson.loads((kept / "dossier.json").read_bytes())["withheld_positions"]
     assert 89 in withheld  # accident.occurred carries a description
     assert 89 not in {e["position"] for e in _events(kept)}
