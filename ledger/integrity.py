@@ -105,7 +105,7 @@ class Cosigners(Protocol):
 
     status: dict[str, str]
 
-    async def cosign(self, signed: SignedCheckpoint) -> SignedCheckpoint: ...
+    async def cosign(self, signed: SignedCheckpoint, again: bool = True) -> SignedCheckpoint: ...
 
 
 class Notary:
@@ -163,12 +163,13 @@ class Notary:
             await self._store(signed)
         return signed
 
-    async def cosign(self, signed: SignedCheckpoint) -> SignedCheckpoint:
+    async def cosign(self, signed: SignedCheckpoint, again: bool = True) -> SignedCheckpoint:
         """``signed`` with the cosignatures of every witness that gives one (asked now when
-        missing; a witness that refuses or does not answer is logged and left out)."""
+        missing; a witness that refuses or does not answer is logged and left out; with
+        ``again`` False, one that already failed on this checkpoint is not asked twice)."""
         if self.witnesses is None:
             return await self.cosigned(signed)
-        return await self.witnesses.cosign(signed)
+        return await self.witnesses.cosign(signed, again)
 
     async def cosigned(self, signed: SignedCheckpoint) -> SignedCheckpoint:
         """``signed`` with every cosignature stored for it."""
@@ -189,10 +190,14 @@ class Notary:
         while True:
             await asyncio.sleep(interval)
             try:
-                head = (await self.backend.head()).position
-                if self.alarm is not None or (self.latest is not None and self.latest.checkpoint.size >= head):
+                if self.alarm is not None:
                     continue
-                await self.cosign(await self.checkpoint())
+                head = (await self.backend.head()).position
+                latest = self.latest
+                if latest is None or latest.checkpoint.size < head:
+                    latest = await self.checkpoint()
+                if self.witnesses is not None:
+                    await self.cosign(latest, again=False)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the next round tries again; the error is in the log

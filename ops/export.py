@@ -286,8 +286,7 @@ async def build_dossier(
         "checkpoint": checkpoint,
         "proofs": [proven[e.position] for e in shown],
         "withheld": [
-            {**proven[e.position], "reason": "carries personal data (export with --include-personal)"}
-            for e in personal
+            {**proven[e.position], "reason": "carries personal data (export with --include-personal)"} for e in personal
         ],
     }
     dossier = {

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,8 @@ __all__ = ["WitnessEndpoint", "Witnesses", "load_witness", "parse_witnesses", "w
 log = structlog.get_logger("ledger.witness")
 
 REQUEST_SECONDS = 10.0
+#: how long before a witness that failed on a checkpoint is asked about it again
+RETRY_SECONDS = 60.0
 
 
 # -- the witness ------------------------------------------------------------------------------
@@ -167,12 +170,19 @@ class Witnesses:
     #: per witness URL: the size it last cosigned (as far as we know) and the last outcome
     known: dict[str, int] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    #: per witness URL: the checkpoint note it last failed to cosign, and when
+    failed: dict[str, tuple[str, float]] = field(default_factory=dict)
 
-    async def cosign(self, signed: SignedCheckpoint) -> SignedCheckpoint:
-        """``signed`` with the cosignatures it has, after asking every witness still missing."""
+    async def cosign(self, signed: SignedCheckpoint, again: bool = True) -> SignedCheckpoint:
+        """``signed`` with the cosignatures it has, after asking every witness still missing
+        (with ``again`` False, not one that already failed on this very checkpoint)."""
         have = await self.notary.cosigned(signed)
         named = {(s.name, s.key_id) for s in have.signatures}
-        missing = [e for e in self.endpoints if (e.verifier.name, e.verifier.key_id) not in named]
+        missing = [
+            e
+            for e in self.endpoints
+            if (e.verifier.name, e.verifier.key_id) not in named and (again or not self._failed_lately(e, signed))
+        ]
         if missing:
             timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
             async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -182,6 +192,11 @@ class Witnesses:
                 await self.notary.add_cosignatures(signed, new)
                 have = have.with_cosignatures(new)
         return have
+
+    def _failed_lately(self, endpoint: WitnessEndpoint, signed: SignedCheckpoint) -> bool:
+        """Did this witness fail on this checkpoint less than RETRY_SECONDS ago?"""
+        note, when = self.failed.get(endpoint.url, ("", 0.0))
+        return note == signed.note and time.monotonic() - when < RETRY_SECONDS
 
     async def _push(
         self, session: aiohttp.ClientSession, endpoint: WitnessEndpoint, signed: SignedCheckpoint
@@ -194,6 +209,7 @@ class Witnesses:
         if line is None:
             log.error("a witness did not cosign", witness=endpoint.verifier.name, url=endpoint.url, why=why)
             self.status[endpoint.url] = f"did not cosign {signed.checkpoint.size}: {why}"
+            self.failed[endpoint.url] = (signed.note, time.monotonic())
         else:
             self.known[endpoint.url] = signed.checkpoint.size
             self.status[endpoint.url] = f"cosigned {signed.checkpoint.size}"
