@@ -90,7 +90,8 @@ async def get_checkpoint(request: web.Request) -> web.Response:
 
 
 async def get_proof(request: web.Request) -> web.Response:
-    """The event at ``position`` is in the tree of ``size`` (default: the whole log)."""
+    """The event at ``position`` is in the tree of ``size`` (default: the latest checkpoint's,
+    or the whole log's when the event is newer than it)."""
     require(request, *READERS)
     notary = request.app[NOTARY]
     head = (await request.app[STORE].head()).position
@@ -100,7 +101,8 @@ async def get_proof(request: web.Request) -> web.Response:
     if not visible(request, events):
         raise Problem(404, "not-found", "Not found", f"no event at position {text[:40]!r} that you may read")
     event = events[0]
-    size = _size(request, "size", head, head, minimum=event.position)
+    latest = (await notary.checkpoint()).checkpoint.size  # the latest checkpoint, if it holds the event
+    size = _size(request, "size", latest if latest >= event.position else head, head, minimum=event.position)
     leaf = event_leaf_hash(event.hash)
     if event.expected_hash() != event.hash or await notary.reader.leaf(event.position - 1) != leaf:
         notary.backend.tiles.raise_alarm(

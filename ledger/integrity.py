@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -29,15 +30,19 @@ from ledger.merkle import verify_consistency
 from ledger.note import NoteError, NoteSignature, Verifier, parse_signature_line, verifier
 from ledger.store import Backend
 from ledger.store.tiles import TileReader
+from ledger.timeutil import parse_timestamp
 
 __all__ = ["CheckpointRecord", "Cosigners", "Notary", "record_path"]
 
 log = structlog.get_logger("ledger.integrity")
 
 _TAIL = 64 * 1024
+#: a checkpoint younger than this is still "the latest", even if the head has moved since
+FRESH_SECONDS = 10.0
 _SELECT_COSIGNATURES = (
     "SELECT c.line FROM cosignatures c JOIN checkpoints k ON c.checkpoint = k.seq WHERE k.note = ? ORDER BY c.witness"
 )
+_SELECT_CHECKPOINT = "SELECT note FROM checkpoints WHERE origin = ? AND size = ? ORDER BY seq DESC LIMIT 1"
 _INSERT_CHECKPOINT = (
     "INSERT INTO checkpoints (origin, size, root, signed_at, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
@@ -117,6 +122,7 @@ class Notary:
         self.record = record
         self.reader = TileReader(backend)
         self.latest: SignedCheckpoint | None = None
+        self._latest_at = 0.0  # when it was signed (POSIX time)
         #: the witnesses each new checkpoint goes to, when the ledger has any (wired at start)
         self.witnesses: Cosigners | None = None
         self._lock = asyncio.Lock()
@@ -133,6 +139,8 @@ class Notary:
         """At start: is the log still the one the last recorded checkpoint signed? O(log n)
         reads. Sets (and returns) the alarm when it is not."""
         self.latest = await asyncio.to_thread(self.record.latest)
+        if self.latest is not None and self.latest.checkpoint.timestamp:
+            self._latest_at = parse_timestamp(self.latest.checkpoint.timestamp).timestamp()
         with contextlib.suppress(IntegrityAlarm):
             await self._check_head((await self.backend.head()).position)
         if self.alarm is None:
@@ -144,24 +152,46 @@ class Notary:
         return self.alarm
 
     async def checkpoint(self, size: int | None = None) -> SignedCheckpoint:
-        """The checkpoint of the log's head (or of the tree of ``size``, at most the head),
-        signed now unless the last one already covers it, with its known cosignatures."""
+        """The checkpoint of the tree of ``size`` (at most the head), or without a size the
+        latest one, signed anew when the head moved and it is older than ``FRESH_SECONDS``.
+
+        A checkpoint already signed for that size is reused: the record of checkpoints grows
+        with the log's activity, never with the number of requests."""
         async with self._lock:
             head = (await self.backend.head()).position
             await self._check_head(head)
-            size = head if size is None else size
+            latest = self.latest
+            if size is None:
+                fresh = latest is not None and time.time() - self._latest_at < FRESH_SECONDS
+                if latest is not None and (latest.checkpoint.size == head or fresh):
+                    return latest
+                size = head
             if not 0 <= size <= head:
                 raise ValueError(f"a tree size from 0 to {head}")
-            latest = self.latest
             if latest is not None and latest.checkpoint.size == size:
-                return await self.cosigned(latest)
-            signed = self.key.sign(size, await self.reader.root(size))
-            await self._check_consistent(signed)
-            if latest is None or size > latest.checkpoint.size:
-                await asyncio.to_thread(self.record.append, signed)
-                self.latest = signed
-            await self._store(signed)
+                return latest
+            return await self._stored(size) or await self._sign(size)
+
+    async def _sign(self, size: int) -> SignedCheckpoint:
+        latest = self.latest
+        signed = self.key.sign(size, await self.reader.root(size))
+        await self._check_consistent(signed)
+        if latest is None or size > latest.checkpoint.size:
+            await asyncio.to_thread(self.record.append, signed)  # on disk before anyone sees it
+            self.latest, self._latest_at = signed, time.time()
+        await self._store(signed)
         return signed
+
+    async def _stored(self, size: int) -> SignedCheckpoint | None:
+        """A checkpoint of ``size`` this key signed before (the database's copy, checked)."""
+        rows = await self.backend.fetch(_SELECT_CHECKPOINT, self.key.origin, size)
+        if not rows:
+            return None
+        try:
+            return self.key.open(rows[0][0])
+        except ValueError:
+            log.warning("a stored checkpoint does not verify with the ledger's key", size=size)
+            return None
 
     async def cosign(self, signed: SignedCheckpoint, again: bool = True) -> SignedCheckpoint:
         """``signed`` with the cosignatures of every witness that gives one (asked now when
@@ -185,17 +215,14 @@ class Notary:
             )
 
     async def follow(self, interval: float) -> None:
-        """Sign a checkpoint of the head whenever it moved (every ``interval`` seconds), and
-        have the witnesses cosign it; runs until cancelled."""
+        """Every ``interval`` seconds: a checkpoint of the head if it moved (at most one each
+        ``FRESH_SECONDS``), cosigned by the witnesses; runs until cancelled."""
         while True:
             await asyncio.sleep(interval)
             try:
                 if self.alarm is not None:
                     continue
-                head = (await self.backend.head()).position
-                latest = self.latest
-                if latest is None or latest.checkpoint.size < head:
-                    latest = await self.checkpoint()
+                latest = await self.checkpoint()  # the head's, unless the last is still fresh
                 if self.witnesses is not None:
                     await self.cosign(latest, again=False)
             except asyncio.CancelledError:
