@@ -101,14 +101,15 @@ async def get_proof(request: web.Request) -> web.Response:
     if not visible(request, events):
         raise Problem(404, "not-found", "Not found", f"no event at position {text[:40]!r} that you may read")
     event = events[0]
-    latest = (await notary.checkpoint()).checkpoint.size  # the latest checkpoint, if it holds the event
-    size = _size(request, "size", latest if latest >= event.position else head, head, minimum=event.position)
-    leaf = event_leaf_hash(event.hash)
-    if event.expected_hash() != event.hash or await notary.reader.leaf(event.position - 1) != leaf:
+    latest = await notary.checkpoint()  # the latest checkpoint, if it holds the event
+    default = latest.checkpoint.size if latest.checkpoint.size >= event.position else head
+    size = _size(request, "size", default, head, minimum=event.position)
+    signed = latest if size == latest.checkpoint.size else await notary.checkpoint(size)
+    leaf, path = await notary.reader.leaf_and_path(event.position - 1, size)
+    if event.expected_hash() != event.hash or event_leaf_hash(event.hash) != leaf:
         notary.backend.tiles.raise_alarm(
             f"position {event.position}: the stored event no longer matches its hash or its Merkle leaf (altered)"
         )
-    checkpoint = await _checkpoint_json(request, size)
     return _json(
         {
             "position": event.position,
@@ -116,8 +117,8 @@ async def get_proof(request: web.Request) -> web.Response:
             "event_hash": event.hash,
             "leaf_hash": leaf.hex(),
             "size": size,
-            "proof": proof_to_hex(await notary.reader.inclusion_proof(event.position - 1, size)),
-            "checkpoint": checkpoint,
+            "proof": proof_to_hex(path),
+            "checkpoint": signed.to_json(notary.verifier),
         }
     )
 

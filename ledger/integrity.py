@@ -123,6 +123,7 @@ class Notary:
         self.reader = TileReader(backend)
         self.latest: SignedCheckpoint | None = None
         self._latest_at = 0.0  # when it was signed (POSIX time)
+        self._checked: tuple[int, str | None] | None = None  # (head, latest note) last found sound
         #: the witnesses each new checkpoint goes to, when the ledger has any (wired at start)
         self.witnesses: Cosigners | None = None
         self._lock = asyncio.Lock()
@@ -242,8 +243,17 @@ class Notary:
         return self.alarm
 
     async def _check_head(self, head: int) -> None:
+        """Before signing or answering: the log still holds the last checkpoint. The tiles are
+        read again only when the head or that checkpoint changed since the last check."""
         if self.alarm is not None:
             raise IntegrityAlarm(f"integrity alarm, nothing is signed: {self.alarm}")
+        checking = (head, self.latest.note if self.latest else None)
+        if checking == self._checked:
+            return
+        await self._check_tree(head)
+        self._checked = checking
+
+    async def _check_tree(self, head: int) -> None:
         stored = await self.reader.size()
         if stored > head:
             self.backend.tiles.raise_alarm(

@@ -217,7 +217,8 @@ class TileAppender:
 class TileReader:
     """Roots, proofs and tiles of any tree size up to the stored one, from O(log n) tiles.
 
-    Full tiles never change and are kept in a small cache; partial ones are read each time."""
+    Tiles are cached, partial ones too: a tile only grows, so a cached prefix stays true,
+    and a request that needs more of it than is cached reads it again."""
 
     def __init__(self, db: SQL, cached_tiles: int = 4096) -> None:
         self.db = db
@@ -229,16 +230,14 @@ class TileReader:
 
     async def tiles(self, needed: dict[TileKey, int]) -> dict[TileKey, bytes]:
         """The tiles of ``needed`` (key → the width needed); StoreUnavailable if one is short."""
-        found = {key: self._cache[key] for key in needed if key in self._cache}
+        found = {k: self._cache[k] for k, w in needed.items() if len(self._cache.get(k, b"")) >= w * HASH_SIZE}
         for key in found:
             self._cache.move_to_end(key)
         missing = [key for key in needed if key not in found]
         for key, row in (await read_tiles(self.db, missing)).items():
-            found[key] = row
-            if len(row) == TILE_WIDTH * HASH_SIZE:
-                self._cache[key] = row
-                if len(self._cache) > self._cached:
-                    self._cache.popitem(last=False)
+            found[key] = self._cache[key] = row
+            if len(self._cache) > self._cached:
+                self._cache.popitem(last=False)
         for key, width in needed.items():
             if len(found.get(key, b"")) < width * HASH_SIZE:
                 raise StoreUnavailable(f"the Merkle tile {key[0]}/{key[1]} does not hold the {width} hashes needed")
@@ -266,10 +265,14 @@ class TileReader:
         ranges = consistency_ranges(size1, size2)
         return consistency_from_tiles(await self.tiles(range_tiles(ranges)), size1, size2)
 
-    async def leaf(self, index: int) -> bytes:
-        row = (await self.tiles({(0, index >> TILE_HEIGHT): (index & (TILE_WIDTH - 1)) + 1}))[(0, index >> TILE_HEIGHT)]
-        offset = (index & (TILE_WIDTH - 1)) * HASH_SIZE
-        return row[offset : offset + HASH_SIZE]
+    async def leaf_and_path(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The leaf hash at ``index`` and its inclusion proof in the tree of ``size``, their
+        tiles read together."""
+        key, offset = (0, index >> TILE_HEIGHT), index & (TILE_WIDTH - 1)
+        needed = range_tiles(inclusion_ranges(index, size))
+        needed[key] = max(needed.get(key, 0), offset + 1)
+        tiles = await self.tiles(needed)
+        return tiles[key][offset * HASH_SIZE : (offset + 1) * HASH_SIZE], inclusion_from_tiles(tiles, index, size)
 
     async def tile(self, level: int, index: int, width: int) -> bytes | None:
         """The first ``width`` hashes of a stored tile, or None when it does not hold them."""
