@@ -15,7 +15,7 @@ import structlog
 from ledger.decider import Decider
 from ledger.errors import IntegrityAlarm, LedgerError
 from ledger.store import EventStore
-from ops.bootstrap import open_ledger, open_notary
+from ops.bootstrap import ensure_tiles, open_ledger, open_notary
 from ops.config import Settings
 from ops.importer import import_file
 from ops.logging import configure_logging
@@ -34,9 +34,15 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     backend = await open_backend(settings.database_url)
     try:
         applied = await migrate(backend)
+        built = await ensure_tiles(backend)  # a ledger from before the Merkle tiles: once, with progress
     finally:
         await backend.close()
     print(f"schema is current ({len(applied)} migration(s) applied now)")
+    if built:
+        print(f"Merkle tiles built for {built} events")
+    if backend.tiles.alarm:
+        print(f"ledger: error: {backend.tiles.alarm}", file=sys.stderr)
+        return 1
     return 0
 
 
