@@ -77,9 +77,15 @@ class _SQLiteTx:
 
     async def insert(self, rows: Sequence[StoredRow]) -> None:
         records = [record_from_row(r) for r in rows]
-        await self._b._write(lambda c: c.executemany(INSERT, records))
-        # the Merkle tiles these events complete, in the same transaction
-        self.edge = await self._b.tiles.append(self.sql, [r.event for r in rows], self.edge)
+        tiles = await self._b.tiles.prepare(self.sql, [r.event for r in rows], self.edge)
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.executemany(INSERT, records)
+            for sql, args in tiles.statements:  # the Merkle tiles these events complete, with them
+                conn.executemany(sql, args)
+
+        await self._b._write(run)
+        self.edge = tiles.edge
 
 
 class _SQLiteSQLTx:

@@ -1,12 +1,14 @@
-"""The Merkle tiles in the database (table ``merkle_tiles``; the layout is ``ledger.tiles``).
+"""The Merkle tiles in the database (tables ``merkle_tiles`` and ``merkle_leaves``; the layout
+is ``ledger.tiles``).
 
 - ``TileAppender`` is the writer's hook: each write transaction extends the tree with the
-  hashes the appender itself just computed for its events and writes the tiles that changed,
-  in the same transaction. Only the tree's right edge is kept in memory, loaded in O(log n)
-  reads; when another process has written since, its events are re-hashed from their
-  canonical bytes and must match the tiles it wrote. A log shorter than its tree (an event
-  deleted) or a head whose hash no longer matches its leaf raises ``IntegrityAlarm``, and
-  from then on every write is refused: a position is never handed out twice.
+  hashes the appender itself just computed for its events and writes the tiles that changed
+  together with the events (a statement more, in the same transaction). Only the tree's
+  right edge is kept in memory, loaded in O(log n) reads; when another process has written
+  since, its events are re-hashed from their canonical bytes and must match its tiles. A
+  log shorter than its tree (an event deleted) or a head whose hash no longer matches its
+  leaf raises ``IntegrityAlarm``, and from then on every write is refused: a position is
+  never handed out twice.
 - ``TileReader`` answers roots and proofs for any tree size from O(log n) tiles.
 - ``build_missing_tiles`` gives a ledger from before the tiles its tree (once, with progress),
   re-hashing every event from its canonical bytes; ``audit_tiles`` checks every event's hash
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 
@@ -42,7 +44,15 @@ from ledger.tiles import (
     root_from_tiles,
 )
 
-__all__ = ["TileAppender", "TileAudit", "TileReader", "audit_tiles", "build_missing_tiles", "stored_size"]
+__all__ = [
+    "TileAppender",
+    "TileAudit",
+    "TileReader",
+    "TileWrite",
+    "audit_tiles",
+    "build_missing_tiles",
+    "stored_size",
+]
 
 log = structlog.get_logger("ledger.tiles")
 
@@ -96,16 +106,31 @@ async def _partial_tiles(db: SQL | SQLTx, indexes: list[int]) -> dict[TileKey, b
     return tiles
 
 
-async def _write_tiles(tx: SQLTx, tiles: dict[TileKey, bytes], old_size: int) -> None:
-    """Full tiles and the partial tiles above level 0 (upserted: they only grow), and the new
-    leaves of the partial level-0 tile as one ``merkle_leaves`` row."""
+def _statements(tiles: dict[TileKey, bytes], old_size: int) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The SQL that stores ``tiles``: full tiles and the partial ones above level 0 upserted
+    (they only grow), and the new leaves of the partial level-0 tile as one ``merkle_leaves``
+    row. Portable SQL, ``?`` placeholders, for ``executemany``."""
     whole = [(level, index, row) for (level, index), row in sorted(tiles.items()) if level or len(row) == TILE_BYTES]
-    if whole:
-        await tx.executemany(_UPSERT, whole)
+    statements: list[tuple[str, list[tuple[Any, ...]]]] = [(_UPSERT, whole)] if whole else []
     for (level, index), row in tiles.items():
         if level == 0 and len(row) < TILE_BYTES:
             start = max(old_size, index * TILE_WIDTH)
-            await tx.execute(_INSERT_LEAVES, start, row[(start - index * TILE_WIDTH) * HASH_SIZE :])
+            statements.append((_INSERT_LEAVES, [(start, row[(start - index * TILE_WIDTH) * HASH_SIZE :])]))
+    return statements
+
+
+async def _write_tiles(tx: SQLTx, tiles: dict[TileKey, bytes], old_size: int) -> None:
+    for sql, rows in _statements(tiles, old_size):
+        await tx.executemany(sql, rows)
+
+
+@dataclass(frozen=True)
+class TileWrite:
+    """What one insert adds to the tree: the SQL to run with the events' own insert (in the
+    same transaction), and the edge to ``adopt`` once that transaction commits."""
+
+    edge: TreeEdge
+    statements: list[tuple[str, list[tuple[Any, ...]]]]
 
 
 async def _load_edge(db: SQL | SQLTx, size: int) -> TreeEdge:
@@ -154,16 +179,17 @@ class TileAppender:
             self.alarm = why
         raise IntegrityAlarm(f"integrity alarm, writes are refused: {self.alarm}")
 
-    async def append(self, tx: SQLTx, events: Sequence[StoredEvent], pending: TreeEdge | None) -> TreeEdge:
-        """Extend the tree with ``events`` (just inserted by ``tx``) and write the tiles that
-        changed; return the new edge, to ``adopt`` once ``tx`` commits. ``pending`` is the
-        edge an earlier insert of the same transaction returned."""
+    async def prepare(self, tx: SQLTx, events: Sequence[StoredEvent], pending: TreeEdge | None) -> TileWrite:
+        """The tiles ``events`` (about to be inserted by ``tx``) complete: run
+        ``statements`` with their insert, and ``adopt`` the edge once ``tx`` commits.
+        ``pending`` is the edge an earlier insert of the same transaction returned. Reads
+        only when another process wrote since (or at the first write)."""
         if self.alarm is not None:
             self.raise_alarm(self.alarm)
-        if not events:
-            return pending or self.edge or TreeEdge.empty()
-        head = events[0].position - 1
         edge = pending or self.edge
+        if not events:
+            return TileWrite(edge or TreeEdge.empty(), [])
+        head = events[0].position - 1
         try:
             if edge is None or edge.size != head:
                 edge = await self._catch_up(tx, edge, head)
@@ -176,8 +202,7 @@ class TileAppender:
             new, changed = edge.extend(event_leaf_hash(e.hash) for e in events)
         except IntegrityAlarm as alarm:
             self.raise_alarm(str(alarm))
-        await _write_tiles(tx, changed, edge.size)
-        return new
+        return TileWrite(new, _statements(changed, edge.size))
 
     def adopt(self, edge: TreeEdge | None) -> None:
         """The transaction that returned ``edge`` committed: it is the edge now."""
@@ -187,6 +212,11 @@ class TileAppender:
     async def _catch_up(self, tx: SQLTx, edge: TreeEdge | None, head: int) -> TreeEdge:
         """The edge at ``head`` from the stored tiles; the events another process appended
         since our own edge are re-hashed and must give the very same tree."""
+        if edge is not None and edge.size > head:
+            raise IntegrityAlarm(
+                f"positions {head + 1}..{edge.size} are missing: this process appended them, "
+                f"the log now ends at {head} (events deleted from the database)"
+            )
         stored = await stored_size(tx)
         if stored > head:
             raise IntegrityAlarm(

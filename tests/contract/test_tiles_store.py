@@ -169,3 +169,17 @@ async def _forget_tiles(url: str) -> None:
             "DROP TRIGGER merkle_leaves_append_only ON merkle_leaves;"
         )
     await raw_sql(url, f"{drop} DELETE FROM merkle_tiles; DELETE FROM merkle_leaves;")
+
+
+async def test_a_cut_of_the_events_and_their_tiles_is_noticed_by_the_writer(store: EventStore, db_url: str) -> None:
+    """A careful intruder deletes the last event and its leaf: the writer still remembers it."""
+    await store.append([unit_event(str(i)) for i in range(12)])
+    await delete_last_event(db_url)
+    if db_url.startswith("sqlite"):
+        drop = "DROP TRIGGER merkle_leaves_no_update;"
+    else:
+        drop = "DROP TRIGGER merkle_leaves_append_only ON merkle_leaves;"
+    await raw_sql(db_url, f"{drop} UPDATE merkle_leaves SET hashes = substr(hashes, 1, 11 * 32);")
+    assert await stored_size(store.backend) == 11
+    with pytest.raises(IntegrityAlarm, match=r"positions 12\.\.12 are missing: this process appended them"):
+        await store.append([unit_event("next")])
