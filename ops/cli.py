@@ -389,7 +389,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
     bench.add_argument(
-        "what", choices=["append", "http", "projections"], help="the store's appends, posts over HTTP, or read models"
+        "what",
+        choices=["append", "http", "projections", "integrity"],
+        help="the store's appends, posts over HTTP, read models, or roots and proofs from the tiles (this ledger)",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
