@@ -11,23 +11,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.auth import PRINCIPAL, authenticated
 from api.metrics import Metrics
 from api.params import checked_parameters
 from api.problems import Problem, from_ledger_error, problem_response
-from ledger.checkpoint import load_or_create_signing_key
 from ledger.errors import LedgerError
-from ledger.integrity import LogTree
+from ledger.integrity import Notary
 from ledger.store import EventStore
 from ledger.store.personal import PersonalData
-from ops.bootstrap import open_ledger, personal_data
+from ops.bootstrap import open_ledger, open_notary, personal_data
 from ops.config import Settings
 from projections.installed import all_projectors
 from projections.runner import ProjectionRunner
 
-__all__ = ["METRICS", "PERSONAL", "RUNNER", "SETTINGS", "SIGNER", "STORE", "TREE", "create_app"]
+__all__ = ["METRICS", "NOTARY", "PERSONAL", "RUNNER", "SETTINGS", "STORE", "create_app"]
 
 log = structlog.get_logger("ledger.api")
 
@@ -35,9 +33,11 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", EventStore)
 RUNNER = web.AppKey("runner", ProjectionRunner)
 METRICS = web.AppKey("metrics", Metrics)
-TREE = web.AppKey("tree", LogTree)
-SIGNER = web.AppKey("signer", Ed25519PrivateKey)
+NOTARY = web.AppKey("notary", Notary)
 PERSONAL = web.AppKey("personal", PersonalData)
+
+#: how often a checkpoint of a moved head is signed and pushed to the witnesses
+CHECKPOINT_SECONDS = 1.0
 
 #: a request body larger than this is refused (413) before it is read
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -111,15 +111,18 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[PERSONAL] = personal_data(store)
     app[RUNNER] = runner
-    app[TREE] = LogTree(store)
-    # LEDGER_SIGNING_KEY: created (mode 0600) on first start when absent
-    app[SIGNER] = load_or_create_signing_key(settings.signing_key)
-    task = asyncio.create_task(_follow(runner), name="projections")
+    notary = app[NOTARY] = open_notary(store, settings)
+    await notary.check()  # a log cut or rewritten since the last checkpoint: the alarm, at once
+    tasks = [
+        asyncio.create_task(_follow(runner), name="projections"),
+        asyncio.create_task(notary.follow(CHECKPOINT_SECONDS), name="checkpoints"),
+    ]
     log.info("ledger open", database=settings.database_url.split("@")[-1], folded=runner.position())
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
     await store.close()  # finishes the appends already accepted, then releases the database
     log.info("ledger closed")
 

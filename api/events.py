@@ -17,7 +17,7 @@ from ledger.domain import Domain
 from ledger.envelope import Proposed, StoredEvent, parse_proposed
 from ledger.errors import DomainRefused, InvalidEnvelope
 
-__all__ = ["get_events", "get_stream", "post_events", "tail_events"]
+__all__ = ["get_events", "get_stream", "post_events", "tail_events", "visible"]
 
 MAX_BATCH = 1000
 HEARTBEAT_SECONDS = 15.0
@@ -115,7 +115,7 @@ async def post_events(request: web.Request) -> web.Response:
     )
 
 
-def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
+def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
     """A scoped caller sees only events about units in their subtree."""
     who = principal(request)
     store = request.app[STORE]
@@ -132,7 +132,7 @@ async def get_events(request: web.Request) -> web.Response:
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
-        "events": await presented(request, _visible(request, events)),
+        "events": await presented(request, visible(request, events)),
         "next_after": events[-1].position if events else after,
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -158,7 +158,7 @@ async def tail_events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keep-alive\n\n")
                 continue
             events, pending = pending.result(), None
-            for event in await presented(request, _visible(request, events)):
+            for event in await presented(request, visible(request, events)):
                 frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
                     event["position"],
                     event["type"].encode(),
@@ -177,7 +177,7 @@ async def get_stream(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
     stream = request.match_info["stream"]
     store = request.app[STORE]
-    events = _visible(request, await store.read_stream(stream))
+    events = visible(request, await store.read_stream(stream))
     if not events:
         raise Problem(404, "not-found", "Not found", f"no stream {stream!r} (or none you may read)")
     state = None

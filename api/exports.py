@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from api.app import RUNNER, SETTINGS, STORE
+from api.app import NOTARY, RUNNER, SETTINGS, STORE
 from api.auth import require
 from api.problems import Problem
 
@@ -35,7 +35,7 @@ async def get_dossier(request: web.Request) -> web.Response:
                 request.app[STORE],
                 subject,
                 Path(tmp),
-                signing_key_path=request.app[SETTINGS].signing_key,
+                notary=request.app[NOTARY],
                 issuer=request.app[SETTINGS].issuer,
                 with_personal_data=personal,
                 known_position=request.app[RUNNER].position(),

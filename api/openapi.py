@@ -208,7 +208,22 @@ def openapi_document() -> dict[str, Any]:
                     TZ,
                 )
             },
-            "/v1/integrity/checkpoint": {"get": _get("A signed checkpoint of the whole log (Ed25519)")},
+            "/v1/integrity/checkpoint": {
+                "get": {
+                    **_get(
+                        "The latest C2SP checkpoint (a signed note, Ed25519) with the witnesses' cosignatures, "
+                        "and the ledger's verifier key; the note itself with Accept: text/plain or format=note",
+                        _param("format", description="json (default) or note", enum=["json", "note"]),
+                    ),
+                    "responses": {
+                        "200": {
+                            "description": "the checkpoint",
+                            "content": {"application/json": {"schema": {"type": "object"}}, "text/plain": {}},
+                        },
+                        **{code: PROBLEM for code in ("400", "401", "403", "503")},
+                    },
+                }
+            },
             "/v1/integrity/proof/{position}": {
                 "get": _get(
                     "An inclusion proof: the event at `position` is in the tree of `size`",
@@ -244,8 +259,30 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/log/checkpoint": {
+                "get": {
+                    **_get("C2SP tlog-tiles: the latest checkpoint note (public)", public=True),
+                    "responses": {"200": {"description": "the note", "content": {"text/plain": {}}}, "503": PROBLEM},
+                }
+            },
+            "/log/tile/{path}": {
+                "get": {
+                    **_get(
+                        "C2SP tlog-tiles: a Merkle tile, <L>/<N>[.p/<W>] (public, immutable)",
+                        _param("path", "path", description="e.g. 0/x001/234 or 1/000.p/17"),
+                        public=True,
+                    ),
+                    "responses": {
+                        "200": {"description": "the tile", "content": {"application/octet-stream": {}}},
+                        "404": PROBLEM,
+                        "503": PROBLEM,
+                    },
+                }
+            },
             "/healthz": {"get": _get("Liveness", public=True)},
-            "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
+            "/readyz": {
+                "get": _get("Readiness: database reachable, projections caught up, no integrity alarm", public=True)
+            },
             "/metrics": {"get": _get("Prometheus metrics", public=True)},
             "/v1/openapi.json": {"get": _get("This document", public=True)},
         },

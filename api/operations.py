@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from api.app import METRICS, RUNNER, STORE
+from api.app import METRICS, NOTARY, RUNNER, STORE
 from api.openapi import openapi_document
 from ledger.errors import LedgerError
 from ledger.timeutil import parse_timestamp, utc_now
@@ -33,14 +33,20 @@ async def readyz(request: web.Request) -> web.Response:
             behind = (utc_now() - parse_timestamp(oldest.recorded_at)).total_seconds()
     except (LedgerError, OSError) as error:
         return web.json_response({"status": "unavailable", "database": str(error)}, status=503)
-    ready = behind <= READY_SECONDS
-    body = {
-        "status": "ready" if ready else "catching up",
+    alarm = await request.app[NOTARY].watch()
+    ready = behind <= READY_SECONDS and alarm is None
+    status = "integrity alarm" if alarm else "ready" if ready else "catching up"
+    body: dict[str, object] = {
+        "status": status,
         "head": head.position,
         "folded": folded,
         "projection_lag": head.position - folded,
         "behind_seconds": round(behind, 3),
+        "integrity": alarm or "ok",
     }
+    witnesses = request.app[NOTARY].witnesses
+    if witnesses is not None and witnesses.status:
+        body["witnesses"] = witnesses.status
     return web.json_response(body, status=200 if ready else 503)
 
 

@@ -17,6 +17,7 @@ from ledger.errors import (
     ConcurrencyConflict,
     DomainRefused,
     IdempotencyConflict,
+    IntegrityAlarm,
     InvalidEnvelope,
     LedgerError,
     StoreUnavailable,
@@ -110,6 +111,8 @@ def from_ledger_error(error: LedgerError) -> Problem:
         )
     if isinstance(error, IdempotencyConflict):
         return Problem(409, error.code, "Idempotency key reused", str(error))
+    if isinstance(error, IntegrityAlarm):
+        return Problem(503, error.code, "Integrity alarm: the ledger refuses writes", str(error))
     if isinstance(error, StoreUnavailable):
         return Problem(503, error.code, "The ledger is unavailable", str(error))
     if error.code == "not-found":

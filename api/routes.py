@@ -29,6 +29,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/integrity/checkpoint", integrity.get_checkpoint)
     app.router.add_get("/v1/integrity/proof/{position}", integrity.get_proof)
     app.router.add_get("/v1/integrity/consistency", integrity.get_consistency)
+    app.router.add_get("/log/checkpoint", integrity.get_log_checkpoint)
+    app.router.add_get("/log/tile/{path:.+}", integrity.get_tile)
     app.router.add_get("/healthz", operations.healthz)
     app.router.add_get("/readyz", operations.readyz)
     app.router.add_get("/metrics", operations.metrics)

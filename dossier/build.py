@@ -1,7 +1,7 @@
 """Building a dossier: the read models' answer, the events it rests on (and those that back every
 name it shows), their proofs, the reader's documents, and the signed manifest over all of it.
 
-``build_dossier(store, "accident:ACC-2019-0001", out_dir, signing_key_path=…)`` writes
+``build_dossier(store, "accident:ACC-2019-0001", out_dir, notary=…)`` writes
 ``out_dir/dossier-accident-ACC-2019-0001/`` and a .zip of it beside it (``FILES``)::
 
     events.jsonl     the stored envelopes, sorted by position, byte for byte as the log holds
@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from dossier.collect import Collected, collect, read_positions
 from dossier.content import (
@@ -48,9 +47,10 @@ from dossier.manifest import MANIFEST, manifest_note
 from dossier.names import cite_backing, mentioned_ids, name_table
 from dossier.subject import Subject, parse_subject
 from dossier.words import summarize
-from ledger.checkpoint import key_id, load_or_create_signing_key, public_key_pem, sign_checkpoint
+from ledger.checkpoint import LogKey, public_key_pem
 from ledger.envelope import StoredEvent
-from ledger.merkle import MerkleLog, proof_to_hex
+from ledger.integrity import Notary
+from ledger.merkle import proof_to_hex
 from ledger.personal import ERASED, fields_of
 from ledger.store import EventStore
 from ledger.store.personal import PersonalData
@@ -71,7 +71,7 @@ async def build_dossier(
     subject: str,
     out_dir: Path,
     *,
-    signing_key_path: str,
+    notary: Notary,
     issuer: str = DEFAULT_ISSUER,
     with_personal_data: bool = False,
     known_position: int | None = None,
@@ -87,9 +87,8 @@ async def build_dossier(
         known_position if known_position is not None else await projected_position(store.backend, head), head
     )
     found, log, names = await _gather(store, parsed, position, head, progress)
-    key = load_or_create_signing_key(signing_key_path)
-    checkpoint = sign_checkpoint(key, size=head, root=log.tree.root(head))
     events = [log.kept[p] for p in sorted(log.kept)]
+    checkpoint, proven = await _proofs(notary, head, events)
     personal = await _personal(store, events) if with_personal_data else {}
     shown = {entity: entry["name"] for entity, entry in names.items() if entry.get("name")}
     dossier = {
@@ -98,7 +97,7 @@ async def build_dossier(
         "kind": parsed.kind,
         "id": parsed.id,
         "period": parsed.period,
-        "issuer": {"name": issuer, "key_id": key_id(key)},
+        "issuer": {"name": issuer, "key_id": notary.key.verifier.key_id.hex(), "vkey": notary.key.vkey},
         "generated_at": format_recorded(utc_now()),
         "known_at_position": position,
         "at": found.at,
@@ -112,11 +111,13 @@ async def build_dossier(
         "format": "duty-ledger dossier v1",
         "leaf": "leaf hash = SHA-256(0x00 || the 32 raw bytes of the event's hash); leaf index = position - 1",
         "checkpoint": checkpoint,
-        "proofs": [_proof(log.tree, e, head) for e in events],
+        "proofs": [proven[e.position] for e in events],
         "withheld": [],
     }
     directory = out_dir / f"dossier-{parsed.slug}"
-    await asyncio.to_thread(_write_all, directory, events, proofs, dossier, public_key_pem(key), key)
+    await asyncio.to_thread(
+        _write_all, directory, events, proofs, dossier, public_key_pem(notary.key.public_key), notary.key
+    )
     return directory
 
 
@@ -188,13 +189,18 @@ def _evidence(e: StoredEvent, names: dict[str, str], personal: dict[str, str] | 
     return entry
 
 
-def _proof(tree: MerkleLog, e: StoredEvent, size: int) -> dict[str, Any]:
-    return {
-        "position": e.position,
-        "leaf_index": e.position - 1,
-        "hash": e.hash,
-        "proof": proof_to_hex(tree.inclusion_proof(e.position - 1, size)),
+async def _proofs(
+    notary: Notary, size: int, events: list[StoredEvent]
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """The checkpoint of the tree of ``size`` (the signed note, with the witnesses'
+    cosignatures) and each event's inclusion proof in it, from the log's Merkle tiles."""
+    signed = await notary.cosign(await notary.checkpoint(size))
+    paths = await notary.reader.inclusion_proofs([e.position - 1 for e in events], size)
+    proven = {
+        e.position: {"position": e.position, "leaf_index": e.position - 1, "hash": e.hash, "proof": proof_to_hex(path)}
+        for e, path in zip(events, paths, strict=True)
     }
+    return signed.to_json(notary.verifier), proven
 
 
 def _write_all(
@@ -203,7 +209,7 @@ def _write_all(
     proofs: dict[str, Any],
     dossier: dict[str, Any],
     public_pem: str,
-    key: Ed25519PrivateKey,
+    key: LogKey,
 ) -> None:
     """Render the documents, sign the manifest, write the files into a fresh directory (a
     dossier written before under the same name is replaced whole) and zip them."""

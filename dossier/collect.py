@@ -1,10 +1,10 @@
-"""What the builder reads from the log: every hash into the Merkle tree, the events the dossier
-cites or that belong to its subject, and every registration and update of a unit or a person
-(``NameIndex``), so that each name the dossier shows can be backed.
+"""What the builder reads from the log: the events the dossier cites or that belong to its
+subject, and every registration and update of a unit or a person (``NameIndex``), so that each
+name the dossier shows can be backed. (Proofs come from the log's Merkle tiles.)
 
-Only what is needed is decoded: the tree takes the ``hash`` column alone, the names their four
-event types, and the subject's own events come from its streams (an accident, a hazard) or
-from the events whose data mention it (a person, a unit), then the streams those bring in.
+Only what is needed is decoded: the names their four event types, and the subject's own events
+come from its streams (an accident, a hazard) or from the events whose data mention it (a
+person, a unit), then the streams those bring in.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Any
 from dossier.names import BACKING_TYPES, NameIndex
 from dossier.subject import Subject
 from ledger.envelope import StoredEvent
-from ledger.errors import LedgerError
-from ledger.merkle import MerkleLog, event_leaf_hash
 from ledger.store import EventStore
 from ledger.store.rows import SELECT_COLUMNS, event_from_record
 from projections.timekeys import utc_key
@@ -32,7 +30,6 @@ _OPENING = ("assignment.made", "hazard.reported", "accident.occurred", "sanction
 
 @dataclass
 class Collected:
-    tree: MerkleLog
     kept: dict[int, StoredEvent] = field(default_factory=dict)
     names: NameIndex = field(default_factory=NameIndex)
 
@@ -46,9 +43,8 @@ async def collect(
     head: int,
     progress: Callable[[int], None] | None = None,
 ) -> Collected:
-    """The tree of the whole log up to ``head``; the events the dossier rests on, up to
-    ``position`` (the moment it reflects)."""
-    found = Collected(await _tree(store, head, progress))
+    """The events the dossier rests on, up to ``position`` (the moment it reflects)."""
+    found = Collected()
     for event in await _typed(store, tuple(BACKING_TYPES), position):
         found.names.add(event)
     for event in await _related(store, subject, period, position):
@@ -56,23 +52,6 @@ async def collect(
     for event in await read_positions(store, cited - found.kept.keys()):
         found.kept[event.position] = event
     return found
-
-
-async def _tree(store: EventStore, head: int, progress: Callable[[int], None] | None) -> MerkleLog:
-    tree = MerkleLog()
-    while tree.size < head:
-        rows = await store.backend.fetch(
-            "SELECT position, hash FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?",
-            tree.size,
-            head,
-            HASH_PAGE,
-        )
-        if not rows or rows[0][0] != tree.size + 1 or rows[-1][0] != tree.size + len(rows):
-            raise LedgerError(f"the log has a gap below its head {head} after position {tree.size}")
-        tree.extend(event_leaf_hash(h) for _, h in rows)
-        if progress is not None:
-            progress(len(rows))
-    return tree
 
 
 async def _typed(store: EventStore, types: Sequence[str], position: int) -> list[StoredEvent]:

@@ -23,26 +23,24 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ledger.checkpoint import LogKey
 from ledger.note import NoteError, Verifier, key_id, parse_note, sign_note
 
 __all__ = ["HEADER", "MANIFEST", "check_manifest", "manifest_note"]
 
 MANIFEST = "manifest.txt"
 HEADER = "duty-ledger dossier manifest v1"
-#: the name the ledger's key signs manifests under (a C2SP key name: no spaces, no "+")
-KEY_NAME = "duty-ledger"
 _LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9._-]{1,100})$")
 
 
-def manifest_note(
-    files: Mapping[str, bytes], subject: str, checkpoint: Mapping[str, Any], key: Ed25519PrivateKey
-) -> str:
-    """The signed manifest of ``files`` (name → content; the manifest itself not among them)."""
+def manifest_note(files: Mapping[str, bytes], subject: str, checkpoint: Mapping[str, Any], key: LogKey) -> str:
+    """The signed manifest of ``files`` (name → content; the manifest itself not among them),
+    signed by the ledger's key under its origin, as its checkpoints are."""
     lines = [HEADER, f"subject {subject}", f"checkpoint {checkpoint['size']} {checkpoint['root']}"]
     lines += [f"{hashlib.sha256(files[name]).hexdigest()}  {name}" for name in sorted(files)]
-    return sign_note("\n".join(lines) + "\n", KEY_NAME, key)
+    return sign_note("\n".join(lines) + "\n", key.origin, key.private_key)
 
 
 def check_manifest(

@@ -13,6 +13,7 @@ __all__ = [
     "DomainRefused",
     "FieldError",
     "IdempotencyConflict",
+    "IntegrityAlarm",
     "InvalidEnvelope",
     "LedgerError",
     "RowsRefused",
@@ -134,3 +135,10 @@ _COLUMN_FIELDS = {
     "data": "data",
     "idempotency_key": "idempotency_key",
 }
+
+
+class IntegrityAlarm(StoreUnavailable):
+    """The log is shorter than, or differs from, what the ledger has signed or computed
+    (a cut or rewritten log): writes are refused until an operator looks (HTTP 503)."""
+
+    code = "integrity-alarm"

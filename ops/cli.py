@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 import structlog
 
 from ledger.decider import Decider
-from ledger.errors import LedgerError
-from ops.bootstrap import open_ledger
+from ledger.errors import IntegrityAlarm, LedgerError
+from ledger.store import EventStore
+from ops.bootstrap import ensure_tiles, open_ledger, open_notary
 from ops.config import Settings, port_number
 from ops.importer import import_file
 from ops.logging import configure_logging
@@ -35,9 +36,15 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     backend = await open_backend(settings.database_url)
     try:
         applied = await migrate(backend)
+        built = await ensure_tiles(backend)  # a ledger from before the Merkle tiles: once, with progress
     finally:
         await backend.close()
     print(f"schema is current ({len(applied)} migration(s) applied now)")
+    if built:
+        print(f"Merkle tiles built for {built} events")
+    if backend.tiles.alarm:
+        print(f"ledger: error: {backend.tiles.alarm}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -54,18 +61,51 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.dossier is not None:
         return _verify_dossier(args)
+    if args.witness or args.threshold is not None or args.public_key is not None:
+        print("ledger: error: --public-key, --witness and --threshold are for checking a dossier", file=sys.stderr)
+        return 2
     store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules(), create=False)
     try:
-        total = (await store.head()).position
-        with progress_bar("verifying the chain", total) as bar:
-            report = await store.verify(bar.update)
+        problems = await _verify_ledger(store, settings)
     finally:
         await store.close()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def _verify_ledger(store: EventStore, settings: Settings) -> list[str]:
+    """The chain, the Merkle tiles against the events, and the log against the last
+    checkpoint signed with LEDGER_SIGNING_KEY (its record beside the key); the problems."""
+    from ledger.store.tiles import audit_tiles
+
+    problems = []
+    total = (await store.head()).position
+    with progress_bar("verifying the chain", total) as bar:
+        report = await store.verify(bar.update)
     if report.ok:
         print(f"chain holds: {report.count} events, head hash {report.head_hash}")
-        return 0
-    print(f"chain broken at position {report.bad_position}: {report.reason}", file=sys.stderr)
-    return 1
+    else:
+        problems.append(f"chain broken at position {report.bad_position}: {report.reason}")
+    with progress_bar("verifying the Merkle tiles", total) as bar:
+        audit = await audit_tiles(store.backend, total, bar.update)
+    if audit.ok:
+        print(f"Merkle tiles hold the same {total} events")
+    else:
+        problems.append(f"Merkle tree: {audit.problem}")
+    if not _exists(settings.signing_key):
+        print(f"no signing key at {settings.signing_key}: no signed checkpoint to compare the log with")
+        return problems
+    notary = open_notary(store, settings)
+    alarm = await notary.check()
+    if alarm is not None:
+        problems.append(f"checkpoint: {alarm}")
+    elif notary.latest is not None:
+        cp = notary.latest.checkpoint
+        print(f"consistent with the checkpoint of {cp.size} events signed at {cp.timestamp} ({cp.origin})")
+    else:
+        print(f"no checkpoint signed with {settings.signing_key} yet")
+    return problems
 
 
 def _verify_dossier(args: argparse.Namespace) -> int:
@@ -76,7 +116,7 @@ def _verify_dossier(args: argparse.Namespace) -> int:
         print("ledger: error: verifying a dossier needs --public-key KEY", file=sys.stderr)
         return 2
     try:
-        report = verify_dossier(Path(args.dossier), args.public_key)
+        report = verify_dossier(Path(args.dossier), args.public_key, args.witness, args.threshold)
     except DossierUnreadable as exc:
         print(f"ledger: error: {exc}", file=sys.stderr)
         return 2
@@ -99,13 +139,16 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
         await runner.catch_up()  # the chain is read as of the head
+        notary = open_notary(store, settings)
+        if await notary.check():
+            raise IntegrityAlarm(f"integrity alarm, no dossier is signed: {notary.alarm}")
         total = (await store.head()).position
-        with progress_bar("building the Merkle tree", total) as bar:
+        with progress_bar("reading the log", total) as bar:
             directory = await build_dossier(
                 store,
                 args.subject,
                 Path(args.out),
-                signing_key_path=settings.signing_key,
+                notary=notary,
                 issuer=settings.issuer,
                 with_personal_data=args.with_personal_data,
                 known_position=runner.position(),
@@ -252,6 +295,56 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
     return await run_policy(args, settings)
 
 
+async def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a C2SP tlog-witness for the logs of its configuration, until SIGINT/SIGTERM."""
+    import signal
+
+    from aiohttp import web
+
+    from ops.witness import load_witness, witness_app
+
+    try:
+        witness = load_witness(Path(args.config))
+    except ValueError as exc:
+        print(f"ledger: error: {exc}", file=sys.stderr)
+        return 2
+    if args.vkey:
+        print(witness.vkey)
+        return 0
+    runner = web.AppRunner(witness_app(witness), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"ledger: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    print(f"ledger: witness {witness.name} on http://{args.host}:{args.port}  vkey {witness.vkey}", file=sys.stderr)
+    log.info("witnessing", name=witness.name, logs=sorted(witness.logs), url=f"http://{args.host}:{args.port}")
+    await stop.wait()
+    await runner.cleanup()
+    witness.state.close()
+    return 0
+
+
+async def cmd_vkey(args: argparse.Namespace, settings: Settings) -> int:
+    """The ledger's origin and verifier key, for witnesses and reviewers."""
+    from ledger.checkpoint import LogKey, load_or_create_signing_key
+
+    if not _exists(settings.signing_key):
+        print(
+            f"ledger: error: no signing key at {settings.signing_key} (it is created on first start)", file=sys.stderr
+        )
+        return 2
+    key = LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
+    print(f"origin {key.origin}")
+    print(key.vkey)
+    return 0
+
+
 async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
@@ -280,7 +373,15 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="walk the hash chain, or check a dossier offline; exit 0 when it holds")
     verify.add_argument("dossier", nargs="?", help="a dossier directory or .zip to check offline (no database)")
-    verify.add_argument("--public-key", help="the ledger's public key (PEM) to check a dossier with")
+    verify.add_argument(
+        "--public-key", help="the ledger's verifier key (name+id+key, or a file holding it) or its PEM, for a dossier"
+    )
+    verify.add_argument(
+        "--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key (or a file); repeat"
+    )
+    verify.add_argument(
+        "--threshold", type=_natural, help="how many of the --witness keys must have cosigned (default: all)"
+    )
     verify.set_defaults(run=cmd_verify)
 
     export = sub.add_parser("export", help="write a compliance dossier (PDF, XLSX, events, proofs) and its .zip")
@@ -295,6 +396,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
     serve.add_argument("--port", type=_port, help="env LEDGER_PORT (8080)")
     serve.set_defaults(run=cmd_serve)
+
+    witness = sub.add_parser("witness", help="run a C2SP tlog-witness that cosigns other ledgers' checkpoints")
+    witness.add_argument("--config", required=True, help="its TOML configuration (name, key, state, logs)")
+    witness.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    witness.add_argument("--port", type=int, default=8090, help="port to listen on (8090)")
+    witness.add_argument("--vkey", action="store_true", help="print the witness's verifier key and exit")
+    witness.set_defaults(run=cmd_witness)
+
+    sub.add_parser("vkey", help="print the ledger's checkpoint origin and verifier key").set_defaults(run=cmd_vkey)
 
     token = sub.add_parser("token", help="create, list or revoke API tokens")
     actions = token.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
@@ -331,8 +441,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
         "what",
-        choices=["append", "http", "projections", "crash"],
-        help="the store's appends, posts over HTTP, read models, or kill -9 under load",
+        choices=["append", "http", "projections", "crash", "integrity"],
+        help="the store's appends, HTTP posts, read models, kill -9 under load, or proofs from the tiles",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -364,6 +474,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _exists(path: str) -> bool:
+    return Path(path).exists()
+
+
+def _natural(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be a whole number, 0 or more")
+    return value
 
 
 def _user() -> str:

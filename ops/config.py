@@ -21,6 +21,10 @@ class Settings:
     log_format: str = "auto"  # json | console | auto (console on a terminal, JSON otherwise)
     #: the body that issues dossiers (发文机关): the bureau operating the ledger
     issuer: str = "安全生产责任账本"
+    #: the checkpoints' origin line and key name; empty: duty-ledger/<16 hex of the key's digest>
+    origin: str = ""
+    #: witnesses to push checkpoints to: "URL VKEY" pairs, comma-, semicolon- or newline-separated
+    witnesses: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -33,6 +37,8 @@ class Settings:
             ("signing_key", str),
             ("log_format", str),
             ("issuer", str),
+            ("origin", str),
+            ("witnesses", str),
         ):
             raw = env.get(f"LEDGER_{name.upper()}")
             if raw:

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
@@ -31,6 +31,9 @@ from ledger.errors import (
 )
 from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
+
+if TYPE_CHECKING:
+    from ledger.store.tiles import TileAppender
 
 __all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx", "redacted"]
 
@@ -67,7 +70,12 @@ class WriteTx(Protocol):
 
     async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]: ...
 
-    async def insert(self, rows: Sequence[StoredRow]) -> None: ...
+    async def insert(self, rows: Sequence[StoredRow]) -> None:
+        """Write the rows, and the Merkle tiles they complete (``Backend.tiles``)."""
+
+    @property
+    def sql(self) -> SQLTx:
+        """Plain SQL inside this same transaction (the Merkle tiles use it)."""
 
 
 class AppendStep(Protocol):
@@ -85,6 +93,8 @@ class Backend(ABC):
 
     #: which migrations folder applies: ``sqlite`` or ``postgres``
     kind: str
+    #: the Merkle tiles' write hook, called by every ``WriteTx.insert`` (ledger/store/tiles.py)
+    tiles: TileAppender
 
     @abstractmethod
     def write_transaction(self) -> AbstractAsyncContextManager[WriteTx]:

@@ -24,6 +24,8 @@ from ledger.errors import RowsRefused, StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.tiles import TileAppender
+from ledger.tiles import TreeEdge
 
 __all__ = ["SQLiteBackend"]
 
@@ -43,6 +45,12 @@ def _connect(path: str) -> sqlite3.Connection:
 class _SQLiteTx:
     def __init__(self, backend: SQLiteBackend) -> None:
         self._b = backend
+        #: the tree's edge after this transaction's inserts, adopted when it commits
+        self.edge: TreeEdge | None = None
+
+    @property
+    def sql(self) -> _SQLiteSQLTx:
+        return _SQLiteSQLTx(self._b)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT 5000"
@@ -72,7 +80,15 @@ class _SQLiteTx:
 
     async def insert(self, rows: Sequence[StoredRow]) -> None:
         records = [record_from_row(r) for r in rows]
-        await self._b._write(lambda c: c.executemany(INSERT, records))
+        tiles = await self._b.tiles.prepare(self.sql, [r.event for r in rows], self.edge)
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.executemany(INSERT, records)
+            for sql, args in tiles.statements:  # the Merkle tiles these events complete, with them
+                conn.executemany(sql, args)
+
+        await self._b._write(run)
+        self.edge = tiles.edge
 
 
 class _SQLiteSQLTx:
@@ -119,6 +135,7 @@ class SQLiteBackend(Backend):
         # projections' transactions take turns on it
         self._tx_lock = asyncio.Lock()
         self._lease: int | None = None  # the file descriptor holding the folding lease
+        self.tiles = TileAppender()
 
     @classmethod
     def from_url(cls, url: str, *, create: bool = True) -> SQLiteBackend:
@@ -180,9 +197,11 @@ class SQLiteBackend(Backend):
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
         try:
             async with self._immediate():
-                yield _SQLiteTx(self)
+                tx = _SQLiteTx(self)
+                yield tx
         except (sqlite3.DataError, UnicodeEncodeError, OverflowError) as exc:  # a value SQLite cannot take
             raise RowsRefused(str(exc)) from exc
+        self.tiles.adopt(tx.edge)
         self._signal.bump()
 
     # -- plain SQL for the read models (ledger.store.sql) ---------------------------------

@@ -19,6 +19,8 @@ from openpyxl import load_workbook
 from dossier import build_dossier
 from ledger.catalogue import EVENT_TYPES
 from ledger.labels import LABELS
+from ops.bootstrap import open_notary
+from ops.config import Settings
 from tests.projections.support import ledger_with, sample_events
 
 SUBJECTS = ("accident:ACC-2019-0001", "hazard:HZ-2019-0003", "unit:91371311MA3F9L3Z2C@2019Q4", "person:P-9L3Z2C-GM")
@@ -46,10 +48,9 @@ def dossiers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     async def build() -> dict[str, Path]:
         async with ledger_with(f"sqlite:///{tmp / 'ledger.db'}", sample_events()) as (store, _runner):
+            notary = open_notary(store, Settings(signing_key=str(tmp / "k")))
             return {
-                s.split(":")[0]: await build_dossier(
-                    store, s, tmp / "out", signing_key_path=str(tmp / "k"), issuer=ISSUER
-                )
+                s.split(":")[0]: await build_dossier(store, s, tmp / "out", notary=notary, issuer=ISSUER)
                 for s in SUBJECTS
             }
 
