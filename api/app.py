@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.auth import PRINCIPAL, authenticated
 from api.metrics import Metrics
+from api.params import checked_parameters
 from api.problems import Problem, from_ledger_error, problem_response
-from ledger.checkpoint import load_or_create_signing_key
 from ledger.errors import LedgerError
-from ledger.integrity import LogTree
+from ledger.integrity import Notary
 from ledger.store import EventStore
-from ops.bootstrap import open_ledger
+from ledger.store.personal import PersonalData
+from ops.bootstrap import open_ledger, open_notary, personal_data
 from ops.config import Settings
 from projections.installed import all_projectors
 from projections.runner import ProjectionRunner
 
-__all__ = ["METRICS", "RUNNER", "SETTINGS", "SIGNER", "STORE", "TREE", "create_app"]
+__all__ = ["METRICS", "NOTARY", "PERSONAL", "RUNNER", "SETTINGS", "STORE", "create_app"]
 
 log = structlog.get_logger("ledger.api")
 
@@ -32,11 +33,18 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", EventStore)
 RUNNER = web.AppKey("runner", ProjectionRunner)
 METRICS = web.AppKey("metrics", Metrics)
-TREE = web.AppKey("tree", LogTree)
-SIGNER = web.AppKey("signer", Ed25519PrivateKey)
+NOTARY = web.AppKey("notary", Notary)
+PERSONAL = web.AppKey("personal", PersonalData)
+
+#: how often a checkpoint of a moved head is signed and pushed to the witnesses
+CHECKPOINT_SECONDS = 1.0
 
 #: a request body larger than this is refused (413) before it is read
 MAX_BODY_BYTES = 8 * 1024 * 1024
+#: a client's X-Request-ID is kept only when it looks like one (it is echoed and logged)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: how long the projections pause before starting again after the database failed
+RESTART_SECONDS = 1.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,7 +52,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A request id, one log line per request, metrics, and every error as problem+json."""
-    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+    given = request.headers.get("X-Request-ID", "")
+    request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
@@ -60,6 +69,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         request_id=request_id,
         method=request.method,
         path=request.path,
+        query=request.query_string or None,
         status=response.status,
         ms=round(elapsed * 1000, 2),
         actor=getattr(request.get(PRINCIPAL), "actor", None),
@@ -95,26 +105,48 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = await open_ledger(settings.database_url)
     runner = ProjectionRunner(store, all_projectors())
-    await runner.catch_up()
+    # the read models are folded by one process at a time (the lease): this one folds in the
+    # background when it holds it; reads wait for them (honest reads) and /readyz tells
+    await runner.load_positions()
     app[STORE] = store
+    app[PERSONAL] = personal_data(store)
     app[RUNNER] = runner
-    app[TREE] = LogTree(store)
-    # LEDGER_SIGNING_KEY: created (mode 0600) on first start when absent
-    app[SIGNER] = load_or_create_signing_key(settings.signing_key)
-    task = asyncio.create_task(runner.run(), name="projections")
-    log.info("ledger open", database=settings.database_url.split("@")[-1], head=runner.position())
+    notary = app[NOTARY] = open_notary(store, settings)
+    await notary.check()  # a log cut or rewritten since the last checkpoint: the alarm, at once
+    tasks = [
+        asyncio.create_task(_follow(runner), name="projections"),
+        asyncio.create_task(notary.follow(CHECKPOINT_SECONDS), name="checkpoints"),
+    ]
+    log.info("ledger open", database=settings.database_url.split("@")[-1], folded=runner.position())
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
     await store.close()  # finishes the appends already accepted, then releases the database
     log.info("ledger closed")
+
+
+async def _follow(runner: ProjectionRunner) -> None:
+    """Run the projections as long as the service runs. When the database fails (restarted,
+    unreachable) they start again once it answers, from the positions it has committed."""
+    while True:
+        try:
+            await runner.load_positions()
+            await runner.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("projections stopped; starting again", error=repr(exc), pause=RESTART_SECONDS)
+            await asyncio.sleep(RESTART_SECONDS)
 
 
 def create_app(settings: Settings) -> web.Application:
     from api.routes import add_routes
 
-    app = web.Application(middlewares=[request_context, authenticated], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[request_context, authenticated, checked_parameters], client_max_size=MAX_BODY_BYTES
+    )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_ledger_context)

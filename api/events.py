@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from api.app import METRICS, STORE
+from api.app import METRICS, PERSONAL, STORE
 from api.auth import principal, require
+from api.params import int_param, parse_int
 from api.problems import Problem
-from api.scope import event_unit, within_written
+from api.scope import event_unit, event_units, within_written
 from ledger.domain import Domain
 from ledger.envelope import Proposed, StoredEvent, parse_proposed
 from ledger.errors import DomainRefused, InvalidEnvelope
 
-__all__ = ["get_events", "get_stream", "post_events", "tail_events"]
+__all__ = ["get_events", "get_stream", "post_events", "tail_events", "visible"]
 
 MAX_BATCH = 1000
-#: positions are 64-bit in both backends
-POSITION_MAX = 2**63 - 1
 HEARTBEAT_SECONDS = 15.0
+#: who may read personal data in the clear (SPEC §4); everyone else sees it withheld
+PERSONAL_READERS = frozenset({"investigator", "admin"})
+#: event types only an admin may post: erasing a person's data destroys it for good
+ADMIN_ONLY = frozenset({"person.erased"})
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -58,32 +60,54 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
     if who.scope is None:
         return
     for index, event in enumerate(proposals):
-        unit = event_unit(event, domain, proposals[:index])
-        if not within_written(unit, who.scope, domain, proposals[:index]):
-            raise Problem(
-                403,
-                "out-of-scope",
-                "Outside your jurisdiction",
-                f"event {index} ({event.type}) concerns {unit or 'an unknown unit'}, "
-                f"which is not in the subtree of {who.scope}",
-            )
+        for field, unit in event_units(event, domain, proposals[:index]):
+            if not within_written(unit, who.scope, domain, proposals[:index]):
+                # the same words for a unit elsewhere and for one that does not exist, and
+                # never the unit itself: a refusal must not tell what lies outside the scope
+                named = f" (through {field})" if field else ""
+                raise Problem(
+                    403,
+                    "out-of-scope",
+                    "Outside your jurisdiction",
+                    f"event {index} ({event.type}) concerns a unit{named} that is not in the subtree of "
+                    f"{who.scope}, or is not known",
+                )
+
+
+def _check_admin_only(request: web.Request, proposals: list[Proposed]) -> None:
+    who = principal(request)
+    for index, event in enumerate(proposals):
+        if event.type in ADMIN_ONLY and who.role != "admin":
+            raise Problem(403, "forbidden", "Forbidden", f"event {index} ({event.type}): only an admin may post it")
+
+
+def _without_index(error: DomainRefused | InvalidEnvelope) -> DomainRefused | InvalidEnvelope:
+    if isinstance(error, DomainRefused):
+        return DomainRefused(error.rule, error.message, error.field)
+    return InvalidEnvelope(error.errors)
+
+
+async def presented(request: web.Request, events: list[StoredEvent]) -> list[dict[str, Any]]:
+    """Events as this caller may see them: personal fields in the clear, withheld or erased."""
+    return await request.app[PERSONAL].present(events, principal(request).role in PERSONAL_READERS)
 
 
 async def post_events(request: web.Request) -> web.Response:
     who = require(request, "recorder", "admin")
     body = await _json_body(request)
     proposals = _proposals(body, who.actor, request.headers.get("Idempotency-Key"))
+    _check_admin_only(request, proposals)
     store = request.app[STORE]
     if isinstance(store.decider, Domain):
         _check_scope(request, proposals, store.decider)
     try:
         stored = await store.append(proposals)
-    except DomainRefused as refused:
+    except (DomainRefused, InvalidEnvelope) as refused:
         if isinstance(body, list):
             raise
-        raise DomainRefused(refused.rule, refused.message, refused.field) from None  # one event: no index
+        raise _without_index(refused) from None  # one event: no index
     request.app[METRICS].appended.inc(len(stored))
-    payload = [e.to_json() for e in stored]
+    payload = await presented(request, stored)
     return web.Response(
         body=orjson.dumps(payload if isinstance(body, list) else payload[0]),
         status=201,
@@ -91,22 +115,7 @@ async def post_events(request: web.Request) -> web.Response:
     )
 
 
-def _int_param(request: web.Request, name: str, default: int, maximum: int | None = None) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be a whole number, not {text!r}") from None
-    maximum = POSITION_MAX if maximum is None else maximum
-    if value < 0 or value > maximum:
-        limit = f" and at most {maximum}"
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be at least 0{limit}")
-    return value
-
-
-def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
+def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
     """A scoped caller sees only events about units in their subtree."""
     who = principal(request)
     store = request.app[STORE]
@@ -118,12 +127,12 @@ def _visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEven
 
 async def get_events(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
-    after = _int_param(request, "after", 0)
-    limit = _int_param(request, "limit", 100, 1000) or 100
+    after = int_param(request, "after", 0)
+    limit = int_param(request, "limit", 100, maximum=1000) or 100
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
-        "events": [e.to_json() for e in _visible(request, events)],
+        "events": await presented(request, visible(request, events)),
         "next_after": events[-1].position if events else after,
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -132,9 +141,10 @@ async def get_events(request: web.Request) -> web.Response:
 async def tail_events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: every event after ``after`` (or ``Last-Event-ID``), then live."""
     require(request, "viewer", "investigator", "admin", "recorder")
-    after = _int_param(request, "after", 0)
-    with contextlib.suppress(ValueError):
-        after = int(request.headers.get("Last-Event-ID", after))
+    after = int_param(request, "after", 0)
+    resume = request.headers.get("Last-Event-ID")
+    if resume is not None:  # checked like any parameter, before the stream's 200 is sent
+        after = parse_int("Last-Event-ID", resume)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     store = request.app[STORE]
@@ -148,11 +158,11 @@ async def tail_events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keep-alive\n\n")
                 continue
             events, pending = pending.result(), None
-            for event in _visible(request, events):
+            for event in await presented(request, visible(request, events)):
                 frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
-                    event.position,
-                    event.type.encode(),
-                    orjson.dumps(event.to_json()),
+                    event["position"],
+                    event["type"].encode(),
+                    orjson.dumps(event),
                 )
                 await response.write(frame)
     except (ConnectionResetError, asyncio.CancelledError):
@@ -167,12 +177,12 @@ async def get_stream(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
     stream = request.match_info["stream"]
     store = request.app[STORE]
-    events = _visible(request, await store.read_stream(stream))
+    events = visible(request, await store.read_stream(stream))
     if not events:
         raise Problem(404, "not-found", "Not found", f"no stream {stream!r} (or none you may read)")
     state = None
     if isinstance(store.decider, Domain):
         aggregate = store.decider.get(stream)
         state = aggregate.attributes() if aggregate is not None else None
-    body = {"stream": stream, "version": events[-1].version, "state": state, "events": [e.to_json() for e in events]}
+    body = {"stream": stream, "version": events[-1].version, "state": state, "events": await presented(request, events)}
     return web.Response(body=orjson.dumps(body, default=str), content_type="application/json")

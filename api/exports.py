@@ -1,4 +1,6 @@
-"""Compliance dossiers over HTTP (SPEC §9): ``GET /v1/exports/dossier?subject=…`` returns the zip."""
+"""Compliance dossiers over HTTP (SPEC §9): ``GET /v1/exports/dossier?subject=…`` returns the zip;
+``with_personal_data=true`` includes personal data in the clear (investigators and admins,
+who alone may export at all)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from api.app import RUNNER, SETTINGS, STORE
+from api.app import NOTARY, RUNNER, SETTINGS, STORE
 from api.auth import require
 from api.problems import Problem
 
@@ -18,7 +20,7 @@ EXPORTERS = ("investigator", "admin")
 
 
 async def get_dossier(request: web.Request) -> web.Response:
-    from ops.export import BadSubject, build_dossier, parse_subject, zip_path
+    from dossier import BadSubject, FontMissing, build_dossier, parse_subject, zip_path
 
     require(request, *EXPORTERS)
     subject = request.query.get("subject", "")
@@ -26,19 +28,30 @@ async def get_dossier(request: web.Request) -> web.Response:
         parsed = parse_subject(subject)
     except BadSubject as error:
         raise Problem(400, "bad-parameter", "Bad subject", str(error)) from None
-    include_personal = request.query.get("include_personal", "").lower() in ("1", "true", "yes")
+    personal = _flag(request, "with_personal_data")
     with tempfile.TemporaryDirectory(prefix="ledger-dossier-") as tmp:
-        directory = await build_dossier(
-            request.app[STORE],
-            subject,
-            Path(tmp),
-            signing_key_path=request.app[SETTINGS].signing_key,
-            include_personal=include_personal,
-            known_position=request.app[RUNNER].position(),
-        )
+        try:
+            directory = await build_dossier(
+                request.app[STORE],
+                subject,
+                Path(tmp),
+                notary=request.app[NOTARY],
+                issuer=request.app[SETTINGS].issuer,
+                with_personal_data=personal,
+                known_position=request.app[RUNNER].position(),
+            )
+        except FontMissing as missing:
+            raise Problem(503, "font-missing", "Dossier fonts missing", str(missing)) from None
         body = zip_path(directory).read_bytes()
     return web.Response(
         body=body,
         content_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="dossier-{parsed.slug}.zip"'},
     )
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    text = request.query.get(name, "false").lower()
+    if text not in ("true", "false", "1", "0"):
+        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be true or false, not {text!r}")
+    return text in ("true", "1")

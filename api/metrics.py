@@ -22,6 +22,12 @@ class Metrics:
         )
         self.appended = Counter("ledger_events_appended_total", "events appended", registry=self.registry)
         self.head = Gauge("ledger_log_head_position", "the log's last position", registry=self.registry)
+        self.read_wait = Histogram(
+            "ledger_read_wait_seconds",
+            "how long reads waited for the read models to reach their position (honest reads)",
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2),
+        )
         self.lag = Gauge(
             "ledger_projection_lag_events", "events the slowest projection is behind", registry=self.registry
         )

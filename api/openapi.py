@@ -49,6 +49,7 @@ def _get(summary: str, *params: dict[str, Any], public: bool = False) -> dict[st
             "401": PROBLEM,
             "403": PROBLEM,
             "404": PROBLEM,
+            "503": PROBLEM,
         },
     }
     if public:
@@ -61,7 +62,8 @@ AT = _param("at", description="valid time, RFC 3339 with an offset (default: now
 KNOWN_AT = _param(
     "known_at", description="transaction time: what the ledger said then (default: now)", format="date-time"
 )
-SCOPE = _param("scope", description="a unit id: its subtree")
+SCOPE = _param("scope", description="a unit id: its subtree (default: the caller's jurisdiction)")
+TZ = _param("tz", description="the time zone of the answer's instants: +08:00 (default), Z, or a name (Asia/Shanghai)")
 
 
 def _dashboard_paths() -> dict[str, Any]:
@@ -145,12 +147,40 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             "/v1/streams/{stream}": {"get": _get("One entity's events and current state", _param("stream", "path"))},
+            "/v1/units": {
+                "get": _get(
+                    "Units whose name, former name or code holds `q`, within the caller's jurisdiction",
+                    _param("q", description="1 to 100 characters of a name or a code"),
+                    SCOPE,
+                    _param("limit", type="integer", minimum=1, maximum=100),
+                    AT,
+                    KNOWN_AT,
+                    TZ,
+                )
+            },
+            "/v1/people": {
+                "get": _get(
+                    "People whose name or id holds `q`, whose home unit lies within the caller's jurisdiction",
+                    _param("q", description="1 to 100 characters of a name or an id"),
+                    SCOPE,
+                    _param("limit", type="integer", minimum=1, maximum=100),
+                    AT,
+                    KNOWN_AT,
+                    TZ,
+                )
+            },
+            "/v1/units/{unit_id}": {
+                "get": _get(
+                    "A unit as it was at `at`, and its children then", _param("unit_id", "path"), AT, KNOWN_AT, TZ
+                )
+            },
             "/v1/units/{unit_id}/responsibility": {
                 "get": _get(
                     "Who was responsible for a unit and up its covering chain, at `at` as known at `known_at`",
                     _param("unit_id", "path"),
                     AT,
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/units/{unit_id}/timeline": {
@@ -161,29 +191,39 @@ def openapi_document() -> dict[str, Any]:
                     _param("from", format="date-time"),
                     _param("to", format="date-time"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/overdue": {
                 "get": _get(
-                    "Every item past its deadline at `at`",
+                    "Every item past its deadline at `at`, with who answers for it and the policy it was judged by",
                     SCOPE,
                     AT,
                     KNOWN_AT,
+                    TZ,
                     _param("kind", description="comma-separated kinds"),
                 )
             },
             "/v1/accidents/{accident_id}/accountability": {
-                "get": _get("The accountability chain of an accident", _param("accident_id", "path"), KNOWN_AT)
+                "get": _get("The accountability chain of an accident", _param("accident_id", "path"), KNOWN_AT, TZ)
+            },
+            "/v1/hazards/{hazard_id}/accountability": {
+                "get": _get("The accountability chain of a hazard", _param("hazard_id", "path"), KNOWN_AT, TZ)
             },
             "/v1/hazards": {
                 "get": _get(
                     "The hazard ledger (隐患台账)",
                     SCOPE,
-                    _param("state"),
+                    _param("state", description="a state, open or overdue"),
                     _param("severity"),
-                    _param("limit", type="integer", minimum=0, maximum=1000),
+                    _param("unit", description="one unit's hazards"),
+                    _param("from", description="reported at or after", format="date-time"),
+                    _param("to", description="reported before", format="date-time"),
+                    _param("limit", type="integer", minimum=1, maximum=1000),
                     _param("after"),
+                    AT,
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/stats": {
@@ -193,17 +233,34 @@ def openapi_document() -> dict[str, Any]:
                     _param("from", format="date-time"),
                     _param("to", format="date-time"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/findings": {
                 "get": _get(
                     "Findings of the rules of SPEC §6",
                     SCOPE,
-                    _param("period", description="2019Q4, 2019-10 or 2019"),
+                    _param("period", description="2019, 2019H2, 2019Q4, 2019-10, 2019-10-H1 or 2019-W42"),
                     KNOWN_AT,
+                    TZ,
                 )
             },
-            "/v1/integrity/checkpoint": {"get": _get("A signed checkpoint of the whole log (Ed25519)")},
+            "/v1/integrity/checkpoint": {
+                "get": {
+                    **_get(
+                        "The latest C2SP checkpoint (a signed note, Ed25519) with the witnesses' cosignatures, "
+                        "and the ledger's verifier key; the note itself with Accept: text/plain or format=note",
+                        _param("format", description="json (default) or note", enum=["json", "note"]),
+                    ),
+                    "responses": {
+                        "200": {
+                            "description": "the checkpoint",
+                            "content": {"application/json": {"schema": {"type": "object"}}, "text/plain": {}},
+                        },
+                        **{code: PROBLEM for code in ("400", "401", "403", "503")},
+                    },
+                }
+            },
             "/v1/integrity/proof/{position}": {
                 "get": _get(
                     "An inclusion proof: the event at `position` is in the tree of `size`",
@@ -221,22 +278,49 @@ def openapi_document() -> dict[str, Any]:
             "/v1/exports/dossier": {
                 "get": {
                     **_get(
-                        "A compliance dossier (SPEC §9) as a zip: PDF, XLSX, events, proofs (investigator, admin)",
+                        "A compliance dossier (SPEC §9) as a zip: PDF, XLSX, events, proofs, signed manifest "
+                        "(investigator, admin)",
                         {
                             **_param("subject", description="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]"),
                             "required": True,
                         },
-                        _param("include_personal", description="true to keep personal data", type="boolean"),
+                        _param(
+                            "with_personal_data",
+                            description="true to include personal data (id numbers, phones) in the clear",
+                            type="boolean",
+                        ),
                     ),
                     "responses": {
                         "200": {"description": "the dossier", "content": {"application/zip": {}}},
-                        **{code: PROBLEM for code in ("400", "401", "403", "404")},
+                        **{code: PROBLEM for code in ("400", "401", "403", "404", "503")},
+                    },
+                }
+            },
+            "/log/checkpoint": {
+                "get": {
+                    **_get("C2SP tlog-tiles: the latest checkpoint note (public)", public=True),
+                    "responses": {"200": {"description": "the note", "content": {"text/plain": {}}}, "503": PROBLEM},
+                }
+            },
+            "/log/tile/{path}": {
+                "get": {
+                    **_get(
+                        "C2SP tlog-tiles: a Merkle tile, <L>/<N>[.p/<W>] (public, immutable)",
+                        _param("path", "path", description="e.g. 0/x001/234 or 1/000.p/17"),
+                        public=True,
+                    ),
+                    "responses": {
+                        "200": {"description": "the tile", "content": {"application/octet-stream": {}}},
+                        "404": PROBLEM,
+                        "503": PROBLEM,
                     },
                 }
             },
             **_dashboard_paths(),
             "/healthz": {"get": _get("Liveness", public=True)},
-            "/readyz": {"get": _get("Readiness: database reachable, projections caught up", public=True)},
+            "/readyz": {
+                "get": _get("Readiness: database reachable, projections caught up, no integrity alarm", public=True)
+            },
             "/metrics": {"get": _get("Prometheus metrics", public=True)},
             "/v1/openapi.json": {"get": _get("This document", public=True)},
         },

@@ -1,143 +1,203 @@
-"""The read models over HTTP (SPEC §7): every read that can be asked about the past takes
-``at`` (valid time) and ``known_at`` (transaction time)."""
+"""The read models over HTTP (SPEC §7, §8): parse, authorise, call, render. Every handler
+starts with ``reads.begin`` (position, honest wait, time zone) and ends with ``reads.answer``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from aiohttp import web
 
-from api.app import STORE
-from api.auth import require
-from api.problems import Problem
-from api.scope import readable
-from ledger.store import Backend
-from projections.accountability import accountability
-from projections.asof import AsOf, as_of
+from api import reads
+from api.params import int_param
+from api.scope import hidden
+from ledger.domain.enums import HAZARD_SEVERITIES, ROLES
+from ledger.domain.hazards import HAZARD_STATES
+from projections.accidents import accident
+from projections.accountability import accountability, hazard_accountability
+from projections.calendar import parse_period
+from projections.duty import responsibility, timeline
 from projections.findings import findings
-from projections.hazards import accident, hazard_ledger
-from projections.overdue import overdue
-from projections.responsibility import responsibility, timeline
+from projections.hazards import hazard_ledger
+from projections.overdue import KINDS, overdue
+from projections.registry import Within, search_people, search_units, unit_at, units_at
 from projections.stats import stats
+from projections.timekeys import as_key
 
 __all__ = [
     "get_accountability",
     "get_findings",
+    "get_hazard_accountability",
     "get_hazards",
     "get_overdue",
+    "get_people",
     "get_responsibility",
     "get_stats",
     "get_timeline",
+    "get_unit",
+    "get_units",
 ]
 
-READERS = ("viewer", "recorder", "investigator", "admin")
+
+def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.query.get(name)
+    if value is not None and value not in allowed:
+        raise reads.bad_parameter(name, f"{value!r} is not one of: {', '.join(allowed)}")
+    return value
 
 
-def _json(body: Any) -> web.Response:
-    return web.Response(body=orjson.dumps(body, default=str), content_type="application/json")
-
-
-async def _asof(request: web.Request) -> AsOf:
+def _instant(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
     try:
-        return await as_of(_db(request), request.query.get("at"), request.query.get("known_at"))
+        return as_key(value)
     except ValueError as error:
-        raise Problem(400, "bad-parameter", "Bad time", f"at / known_at: {error}") from None
-
-
-def _db(request: web.Request) -> Backend:
-    return request.app[STORE].backend
-
-
-async def _unit_in_scope(request: web.Request, unit_id: str) -> None:
-    who = require(request, *READERS)
-    if not await readable(_db(request), unit_id, who.scope):
-        raise Problem(
-            403, "out-of-scope", "Outside your jurisdiction", f"{unit_id} is not in the subtree of {who.scope}"
-        )
-
-
-async def _scope(request: web.Request) -> str | None:
-    """The jurisdiction asked about: ``scope`` if given (and allowed), else the caller's own."""
-    who = require(request, *READERS)
-    asked = request.query.get("scope")
-    if asked is None:
-        return who.scope
-    if not await readable(_db(request), asked, who.scope):
-        raise Problem(403, "out-of-scope", "Outside your jurisdiction", f"{asked} is not in the subtree of {who.scope}")
-    return asked
+        raise reads.bad_parameter(name, str(error)) from None
 
 
 async def get_responsibility(request: web.Request) -> web.Response:
-
+    read = await reads.begin(request)
     unit_id = request.match_info["unit_id"]
-    await _unit_in_scope(request, unit_id)
-    return _json(await responsibility(_db(request), unit_id, await _asof(request)))
+    await reads.visible_unit(request, read, unit_id)
+    return reads.answer(read, await responsibility(reads.db(request), unit_id, read.asof))
 
 
 async def get_timeline(request: web.Request) -> web.Response:
-
+    read = await reads.begin(request)
     unit_id = request.match_info["unit_id"]
-    await _unit_in_scope(request, unit_id)
-    asof = await _asof(request)
-    q = request.query
-    try:
-        found = await timeline(_db(request), unit_id, q.get("role"), q.get("from"), q.get("to"), asof.position)
-    except ValueError as error:
-        raise Problem(400, "bad-parameter", "Bad parameter", str(error)) from None
-    return _json({"unit_id": unit_id, "known_at": asof.known_at_text, "timeline": found})
+    await reads.visible_unit(request, read, unit_id)
+    role = _choice(request, "role", ROLES)
+    found = await timeline(
+        reads.db(request), unit_id, role, _instant(request, "from"), _instant(request, "to"), read.asof.position
+    )
+    return reads.answer(read, {"unit_id": unit_id, "role": role, "timeline": found})
+
+
+async def get_unit(request: web.Request) -> web.Response:
+    """A unit as it was at ``at``, and its children then (for drilling down the tree)."""
+    read = await reads.begin(request)
+    unit_id = request.match_info["unit_id"]
+    await reads.visible_unit(request, read, unit_id)
+    db = reads.db(request)
+    unit = await unit_at(db, unit_id, read.asof.at, read.asof.position)
+    rows = await db.fetch(
+        "SELECT v.unit_id FROM unit_versions v WHERE v.parent_id = ? AND v.valid_from <= ? AND ? < v.valid_to "
+        "AND v.recorded_from <= ? AND ? < v.recorded_to ORDER BY v.unit_id",
+        unit_id,
+        read.asof.at,
+        read.asof.at,
+        read.asof.position,
+        read.asof.position,
+    )
+    children = await units_at(db, [r[0] for r in rows], read.asof.at, read.asof.position)
+    return reads.answer(read, {"unit": unit, "children": [children[r[0]] for r in rows if r[0] in children]})
+
+
+async def get_units(request: web.Request) -> web.Response:
+    """Search units by (part of) name, code or former name, within the caller's jurisdiction."""
+    read = await reads.begin(request)
+    q = (request.query.get("q") or "").strip()
+    if not 1 <= len(q) <= 100:
+        raise reads.bad_parameter("q", "give 1 to 100 characters of a name or a code")
+    scope = await reads.asked_scope(request, read)
+    within = Within(scope, read.now, read.head.position) if scope is not None else None
+    limit = int_param(request, "limit", 20, minimum=1, maximum=100)
+    found = await search_units(reads.db(request), q, within, read.asof.at, read.asof.position, limit)
+    return reads.answer(read, {"q": q, "scope": scope, "units": found})
+
+
+async def get_people(request: web.Request) -> web.Response:
+    """Search people by (part of) name or id, whose home unit lies within the caller's jurisdiction."""
+    read = await reads.begin(request)
+    q = (request.query.get("q") or "").strip()
+    if not 1 <= len(q) <= 100:
+        raise reads.bad_parameter("q", "give 1 to 100 characters of a name or an id")
+    scope = await reads.asked_scope(request, read)
+    within = Within(scope, read.now, read.head.position) if scope is not None else None
+    found = await search_people(
+        reads.db(request),
+        q,
+        within,
+        read.asof.at,
+        read.asof.position,
+        int_param(request, "limit", 20, minimum=1, maximum=100),
+    )
+    return reads.answer(read, {"q": q, "scope": scope, "people": found})
 
 
 async def get_overdue(request: web.Request) -> web.Response:
-
-    scope = await _scope(request)
-    kinds = [k for k in request.query.get("kind", "").split(",") if k] or None
-    asof = await _asof(request)
-    items = await overdue(_db(request), scope, asof, kinds)
-    return _json({"scope": scope, "at": asof.at_text, "known_at": asof.known_at_text, "items": items})
+    read = await reads.begin(request)
+    scope = await reads.asked_scope(request, read)
+    kinds = [k for k in request.query.get("kind", "").split(",") if k]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise reads.bad_parameter("kind", f"{unknown[0]!r} is not one of: {', '.join(KINDS)}")
+    items = await overdue(reads.db(request), scope, read.asof.at, read.asof.position, kinds or None)
+    return reads.answer(read, {"scope": scope, "kinds": kinds or list(KINDS), "items": items})
 
 
 async def get_accountability(request: web.Request) -> web.Response:
-
+    read = await reads.begin(request)
     accident_id = request.match_info["accident_id"]
-    asof = await _asof(request)
-    found = await accident(_db(request), accident_id, asof.position)
+    found = await accident(reads.db(request), accident_id, read.asof.position)
+    what = f"accident {accident_id!r}"
     if found is None:
-        raise Problem(404, "not-found", "Not found", f"no accident {accident_id!r} as known at {asof.known_at_text}")
-    await _unit_in_scope(request, found["unit_id"])
-    return _json(await accountability(_db(request), accident_id, asof.position))
+        raise hidden(what)
+    await reads.visible_unit(request, read, found["unit_id"], what)
+    return reads.answer(read, await accountability(reads.db(request), accident_id, read.asof.position))
+
+
+async def get_hazard_accountability(request: web.Request) -> web.Response:
+    read = await reads.begin(request)
+    hazard_id = request.match_info["hazard_id"]
+    rows = await reads.db(request).fetch(
+        "SELECT unit_id FROM hazards WHERE hazard_id = ? AND position <= ?", hazard_id, read.asof.position
+    )
+    what = f"hazard {hazard_id!r}"
+    if not rows:
+        raise hidden(what)
+    await reads.visible_unit(request, read, rows[0][0], what)
+    return reads.answer(read, await hazard_accountability(reads.db(request), hazard_id, read.asof.position))
 
 
 async def get_hazards(request: web.Request) -> web.Response:
-
-    scope = await _scope(request)
-    asof = await _asof(request)
-    q = request.query
-    limit = int(q["limit"]) if q.get("limit", "").isdigit() else 100
+    read = await reads.begin(request)
+    scope = await reads.asked_scope(request, read)
+    unit_id = request.query.get("unit")
+    if unit_id is not None:
+        await reads.visible_unit(request, read, unit_id)
+    state = _choice(request, "state", (*HAZARD_STATES, "open", "overdue"))
+    severity = _choice(request, "severity", HAZARD_SEVERITIES)
+    after = request.query.get("after")
     page = await hazard_ledger(
-        _db(request), scope, q.get("state"), q.get("severity"), asof.position, min(limit, 1000), q.get("after")
+        reads.db(request),
+        Within(scope, read.asof.at, read.asof.position) if scope is not None else None,
+        read.asof.position,
+        read.asof.at,
+        state=state,
+        severity=severity,
+        unit_id=unit_id,
+        reported_from=_instant(request, "from"),
+        reported_to=_instant(request, "to"),
+        limit=int_param(request, "limit", 100, minimum=1, maximum=1000),
+        after=after,
     )
-    return _json(page)
+    return reads.answer(read, {"scope": scope, **page})
 
 
 async def get_stats(request: web.Request) -> web.Response:
-
-    scope = await _scope(request)
-    asof = await _asof(request)
-    q = request.query
-    try:
-        figures = await stats(_db(request), scope, q.get("from"), q.get("to"), asof.position)
-    except ValueError as error:
-        raise Problem(400, "bad-parameter", "Bad parameter", str(error)) from None
-    return _json(figures)
+    read = await reads.begin(request)
+    scope = await reads.asked_scope(request, read)
+    to = _instant(request, "to") or read.asof.at
+    figures = await stats(reads.db(request), scope, _instant(request, "from"), to, read.asof.position)
+    return reads.answer(read, figures)
 
 
 async def get_findings(request: web.Request) -> web.Response:
-
-    scope = await _scope(request)
-    asof = await _asof(request)
+    read = await reads.begin(request)
+    scope = await reads.asked_scope(request, read)
+    label = request.query.get("period")
     try:
-        found = await findings(_db(request), scope, request.query.get("period"), asof.position)
+        period = parse_period(label)
     except ValueError as error:
-        raise Problem(400, "bad-parameter", "Bad parameter", str(error)) from None
-    return _json({"scope": scope, "period": request.query.get("period"), "findings": found})
+        raise reads.bad_parameter("period", str(error)) from None
+    found = await findings(reads.db(request), scope, period, read.asof.position, now=read.now)
+    return reads.answer(read, {"scope": scope, "period": period.label, "findings": found})

@@ -1,18 +1,23 @@
-"""Jurisdiction: which unit an event is about, and whether a unit lies in a caller's subtree.
+"""Jurisdiction: which units an event touches, and whether a unit lies in a caller's subtree.
 
-Writes are judged against the domain's own state (exact, up to the last append), reads
-against the registry read model (``unit_ancestors``).
+A recorder may write only facts whose every unit lies in its subtree: the unit an event is
+about, and every unit, person (their home unit) or holder it names — a unit's new parent,
+an assignment's holder, a hazard's responsible person, a sanction's target. Writes are
+judged against the domain's own state (exact, up to the last append; today's tree). Outside
+a reader's scope, "not found" and "forbidden" look the same (``hidden``; reads judge scope in
+``api/reads.py``), so no answer tells whether something exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+from api.problems import Problem
 from ledger.domain import Domain
+from ledger.domain.validate import references
 from ledger.envelope import Proposed
-from ledger.store import Backend
 
-__all__ = ["event_unit", "readable", "within_written"]
+__all__ = ["event_unit", "event_units", "hidden", "within_written"]
 
 _UNIT_FIELD = {
     "hazard.reported": "unit_id",
@@ -23,9 +28,35 @@ _UNIT_FIELD = {
     "evaluation.scored": "unit_id",
     "assignment.made": "target",
     "policy.adopted": "jurisdiction",
+    "visit.made": "target",
 }
 #: for events about an existing entity: the attribute of its aggregate naming its unit
-_ENTITY_UNIT = {"hazard": "unit_id", "accident": "unit_id", "person": "unit_id", "assignment": "target"}
+_ENTITY_UNIT = {
+    "hazard": "unit_id",
+    "accident": "unit_id",
+    "person": "unit_id",
+    "assignment": "target",
+    "inspection": "unit_id",
+}
+
+
+def event_units(event: Proposed, domain: Domain, batch: Sequence[Proposed]) -> Iterator[tuple[str, str | None]]:
+    """Every unit ``event`` touches, with the field naming it ("" for the unit it is about);
+    None where it cannot be told (an unknown id: never in anyone's scope)."""
+    yield "", event_unit(event, domain, batch)
+    for path, registry, ident in references(event.type, event.data):
+        yield f"data/{path}", _unit_of(registry, ident, domain, batch)
+
+
+def _unit_of(registry: str, ident: str, domain: Domain, batch: Sequence[Proposed]) -> str | None:
+    if registry == "unit":
+        return ident
+    if registry in ("holder", "person"):
+        return _unit_of_holder(ident, domain, batch)
+    attribute = _ENTITY_UNIT.get(registry)
+    stream = f"{registry}:{ident}"
+    entity = domain.get(stream) or _registered_in(batch, stream)
+    return getattr(entity, attribute, None) if attribute and entity is not None else None
 
 
 def event_unit(event: Proposed, domain: Domain, batch: Sequence[Proposed]) -> str | None:
@@ -85,9 +116,7 @@ def within_written(unit_id: str | None, scope: str, domain: Domain, batch: Seque
     return False
 
 
-async def readable(db: Backend, unit_id: str, scope: str | None) -> bool:
-    """Is ``unit_id`` in the subtree of ``scope`` (None: everything)?"""
-    if scope is None:
-        return True
-    rows = await db.fetch("SELECT 1 FROM unit_ancestors WHERE unit_id = ? AND ancestor_id = ?", unit_id, scope)
-    return bool(rows)
+def hidden(what: str) -> Problem:
+    """The one answer for something that does not exist *or* lies outside the caller's
+    scope: the same status and words either way, so that no answer is an existence oracle."""
+    return Problem(404, "not-found", "Not found", f"no {what} (or none you may read)")

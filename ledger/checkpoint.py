@@ -1,35 +1,21 @@
-"""Signed checkpoints: the ledger's word, under Ed25519, that its tree of ``size`` events has ``root``.
+"""Signed checkpoints: C2SP tlog-checkpoint note text, signed as a C2SP signed note (Ed25519).
 
-The signed bytes are a short ASCII text of four lines, each ended by a line feed (0x0A)::
+A checkpoint is the ledger's word that its Merkle tree (RFC 9162, ``ledger.merkle``) of
+``size`` events has ``root``. Its text (https://c2sp.org/tlog-checkpoint) is::
 
-    duty-ledger checkpoint v1
-    <size>
-    <root>
-    <timestamp>
+    <origin>\\n                      the log's name, e.g. duty-ledger/3f9c… or ledger.linyi.example/log
+    <size>\\n                        decimal, no leading zeros (0 for the empty tree)
+    <base64 of the 32-byte root>\\n
+    time <RFC 3339 UTC>\\n           an extension line: when the ledger signed it
 
-- ``<size>``: the number of events in the tree (positions 1..size), decimal, no sign, no
-  leading zeros (``0`` for the empty tree);
-- ``<root>``: the RFC 9162 Merkle tree hash of those events (``ledger.merkle``), 64
-  lower-case hex digits;
-- ``<timestamp>``: when the ledger signed it, RFC 3339 in UTC with a ``Z``:
-  ``YYYY-MM-DDTHH:MM:SS[.fraction]Z`` (the ledger writes six fraction digits).
+signed as a note (https://c2sp.org/signed-note) by the ledger's Ed25519 key under the key
+name ``<origin>``: key id = SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ public key)[:4], verifier key
+``<origin>+<hex key id>+<base64(0x01 ‖ public key)>``. Witnesses append their timestamped
+cosignatures (``ledger.note.cosign``) to the same note.
 
-For example, the empty tree at 2026-11-22T05:53:00.123456Z is signed as these 121 bytes
-(Python notation)::
-
-    b"duty-ledger checkpoint v1\\n0\\n"
-    b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\\n"
-    b"2026-11-22T05:53:00.123456Z\\n"
-
-The signature is Ed25519 (RFC 8032, pure, no pre-hash) over exactly those bytes. As JSON::
-
-    {"size": 0, "root": "<64 hex>", "timestamp": "<RFC 3339 Z>",
-     "key_id": "<16 hex>", "signature": "<base64 of the 64-byte signature>"}
-
-``key_id`` names the key: the first 16 hex digits of SHA-256 over the 32 raw bytes of the
-Ed25519 public key. It is not signed; a verifier checks that it names the key it holds.
-The signing key lives in a PEM file (PKCS #8, unencrypted, mode 0600), created on first use;
-reviewers get the public key as PEM (SubjectPublicKeyInfo).
+The origin is configurable (``LEDGER_ORIGIN``); by default it is ``duty-ledger/`` and the
+first 16 hex digits of SHA-256 over the raw public key, so it is fixed as long as the key
+is. The signing key lives in a PEM file (PKCS #8, mode 0600) created on first use.
 """
 
 from __future__ import annotations
@@ -39,119 +25,207 @@ import binascii
 import hashlib
 import os
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger.note import COSIGNATURE, NoteError, NoteSignature, Verifier, open_note, parse_note, sign_note, verifier
 from ledger.timeutil import format_recorded, parse_timestamp, utc_now
 
 __all__ = [
-    "HEADER",
     "Checkpoint",
-    "key_id",
+    "LogKey",
+    "SignedCheckpoint",
+    "check_origin",
+    "default_origin",
+    "is_utc_timestamp",
     "load_or_create_signing_key",
     "load_public_key",
+    "open_checkpoint",
+    "posix_text",
     "public_key_pem",
-    "sign_checkpoint",
-    "verify_checkpoint",
+    "raw_public_key",
 ]
 
-#: the first line of the signed text; a new layout gets a new version, never a new meaning
-HEADER = "duty-ledger checkpoint v1"
-
-_SIZE = re.compile(r"^(0|[1-9][0-9]*)$")
-_ROOT = re.compile(r"^[0-9a-f]{64}$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
-_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
-_SIGNATURE_SIZE = 64
+TIME_PREFIX = "time "
+_SIZE = re.compile(r"^(0|[1-9][0-9]*)$", re.ASCII)
+_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$", re.ASCII)
 
 
-@dataclass(frozen=True, slots=True)
+def check_origin(origin: str) -> str:
+    """An origin is also the key name: non-empty, no Unicode spaces, no ``+``, no control bytes."""
+    if not origin or any(c.isspace() or c == "+" or ord(c) < 0x20 for c in origin):
+        raise ValueError(f"origin {origin!r} must be non-empty, without spaces or '+' (e.g. ledger.example.gov.cn/log)")
+    return origin
+
+
+@dataclass(frozen=True)
 class Checkpoint:
-    """What a checkpoint asserts. Construction refuses anything the signed text could not carry."""
+    """What a checkpoint asserts. Construction refuses anything the note text could not carry."""
 
+    origin: str
     size: int
-    root_hex: str
-    timestamp: str
-    key_id: str
+    root: bytes
+    extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        check_origin(self.origin)
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
             raise ValueError(f"size must be a non-negative integer, got {self.size!r}")
-        if not isinstance(self.root_hex, str) or not _ROOT.match(self.root_hex):
-            raise ValueError("root must be 64 lower-case hex digits")
-        if not _is_utc_timestamp(self.timestamp):
-            raise ValueError(f"timestamp must be RFC 3339 in UTC (…Z), got {self.timestamp!r}")
-        if not isinstance(self.key_id, str) or not _KEY_ID.match(self.key_id):
-            raise ValueError("key_id must be 16 lower-case hex digits")
+        if not isinstance(self.root, bytes) or len(self.root) != 32:
+            raise ValueError("a root hash is 32 bytes")
+        if any(not line or "\n" in line or any(ord(c) < 0x20 for c in line) for line in self.extensions):
+            raise ValueError("extension lines are non-empty single lines")
 
-    @property
-    def root(self) -> bytes:
-        return bytes.fromhex(self.root_hex)
-
-    def signed_bytes(self) -> bytes:
-        """The exact bytes the signature covers (module docstring)."""
-        return f"{HEADER}\n{self.size}\n{self.root_hex}\n{self.timestamp}\n".encode("ascii")
-
-    def to_dict(self, signature: bytes) -> dict[str, Any]:
-        return {
-            "size": self.size,
-            "root": self.root_hex,
-            "timestamp": self.timestamp,
-            "key_id": self.key_id,
-            "signature": base64.b64encode(signature).decode("ascii"),
-        }
+    def text(self) -> str:
+        """The note text (tlog-checkpoint), every line ended by a newline."""
+        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        return "".join(f"{line}\n" for line in lines)
 
     @classmethod
-    def from_dict(cls, data: object) -> Checkpoint:
-        """The checkpoint a JSON object states (its signature unchecked); ValueError if malformed."""
-        if not isinstance(data, dict):
-            raise ValueError("a checkpoint is a JSON object")
-        missing = {"size", "root", "timestamp", "key_id"} - data.keys()
-        if missing:
-            raise ValueError(f"checkpoint lacks {', '.join(sorted(missing))}")
-        return cls(data["size"], data["root"], data["timestamp"], data["key_id"])
+    def parse(cls, text: str) -> Checkpoint:
+        """The checkpoint a note text states; ValueError when it is not a tlog-checkpoint."""
+        if not text.endswith("\n"):
+            raise ValueError("a checkpoint's text ends in a newline")
+        lines = text[:-1].split("\n")
+        if len(lines) < 3:
+            raise ValueError("a checkpoint has an origin, a size and a root hash")
+        origin, size, root, *extensions = lines
+        if not _SIZE.match(size):
+            raise ValueError(f"the tree size {size!r} is not a decimal without leading zeros")
+        try:
+            raw = base64.b64decode(root, validate=True)
+        except binascii.Error:
+            raise ValueError("the root hash is not base64") from None
+        if base64.b64encode(raw).decode() != root:
+            raise ValueError("the root hash is not canonical base64")
+        return cls(origin, int(size), raw, tuple(extensions))
+
+    @property
+    def timestamp(self) -> str | None:
+        """The time the ledger signed it (its ``time`` extension line), RFC 3339 UTC."""
+        for line in self.extensions:
+            if line.startswith(TIME_PREFIX) and _UTC.match(line[len(TIME_PREFIX) :]):
+                return line[len(TIME_PREFIX) :]
+        return None
 
 
-def key_id(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
-    """First 16 hex digits of SHA-256 over the 32 raw bytes of the public key."""
-    return hashlib.sha256(_raw_public(key)).hexdigest()[:16]
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint and its signed note: the log's signature, then any witness cosignatures."""
+
+    checkpoint: Checkpoint
+    note: str
+    signatures: tuple[NoteSignature, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_note(cls, note: str) -> SignedCheckpoint:
+        """Parse (no signature is checked here: see ``LogKey.open`` and ``open_checkpoint``)."""
+        try:
+            text, signatures = parse_note(note)
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
+        return cls(Checkpoint.parse(text), note, tuple(signatures))
+
+    def with_cosignatures(self, lines: list[NoteSignature]) -> SignedCheckpoint:
+        """The same note with more signature lines (those it already carries are kept once)."""
+        have = {s.line() for s in self.signatures}
+        extra = [s for s in lines if s.line() not in have]
+        return SignedCheckpoint(
+            self.checkpoint, self.note + "".join(s.line() for s in extra), (*self.signatures, *extra)
+        )
+
+    def to_json(self, log: Verifier) -> dict[str, Any]:
+        """The checkpoint as the API and dossiers carry it: the note and its fields."""
+        cp = self.checkpoint
+        own = next((s for s in self.signatures if s.name == log.name and s.key_id == log.key_id), None)
+        return {
+            "format": "c2sp-checkpoint",
+            "origin": cp.origin,
+            "size": cp.size,
+            "root": cp.root.hex(),
+            "root_base64": base64.b64encode(cp.root).decode(),
+            "timestamp": cp.timestamp,
+            "key_name": log.name,
+            "key_id": log.key_id.hex(),
+            "signature": base64.b64encode(own.key_id + own.signature).decode() if own else None,
+            "vkey": log.vkey(),
+            "note": self.note,
+            "cosignatures": [
+                {"name": s.name, "key_id": s.key_id.hex(), "timestamp": posix_text(s.timestamp)}
+                for s in self.signatures
+                if len(s.signature) == 72
+            ],
+        }
 
 
-def sign_checkpoint(
-    private_key: Ed25519PrivateKey,
-    size: int,
-    root: bytes | str,
-    timestamp: datetime | str | None = None,
-) -> dict[str, Any]:
-    """Sign (size, root, time) and return the JSON-ready checkpoint.
+def open_checkpoint(
+    note: str, log: Verifier, witnesses: Sequence[Verifier] = (), threshold: int = 0
+) -> tuple[SignedCheckpoint, list[Verifier]]:
+    """The checkpoint of a note signed by ``log``, and the witnesses (of ``witnesses``) that
+    cosigned it, at least ``threshold`` of them; ``ValueError`` saying what is missing."""
+    try:
+        text, _ = open_note(note, [log])
+        _, cosigners = open_note(note, [w for w in witnesses if w.kind == COSIGNATURE], threshold)
+    except NoteError as exc:
+        raise ValueError(str(exc)) from None
+    signed = SignedCheckpoint.from_note(note)
+    if signed.checkpoint.text() != text:
+        raise ValueError("the checkpoint's text is not in its canonical form")
+    return signed, cosigners
 
-    ``root`` as 32 bytes or 64 hex digits; ``timestamp`` an aware datetime (written in UTC
-    with microseconds), an RFC 3339 UTC text kept as given, or None for now.
-    """
-    checkpoint = Checkpoint(size, _root_hex(root), _timestamp_text(timestamp), key_id(private_key))
-    return checkpoint.to_dict(private_key.sign(checkpoint.signed_bytes()))
+
+class LogKey:
+    """The ledger's signing key under its origin: signs checkpoints, names itself as a vkey."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, origin: str | None = None) -> None:
+        self.private_key = private_key
+        self.public_key = private_key.public_key()
+        self.origin = check_origin(origin or default_origin(self.public_key))
+        self.verifier = verifier(self.origin, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        return self.verifier.vkey()
+
+    def sign(self, size: int, root: bytes, when: datetime | None = None) -> SignedCheckpoint:
+        """Sign the tree of ``size`` with ``root`` (at ``when``, default now)."""
+        moment = when if when is not None else utc_now()
+        if moment.tzinfo is None:
+            raise ValueError("a checkpoint time must be timezone-aware")
+        checkpoint = Checkpoint(self.origin, size, root, (TIME_PREFIX + format_recorded(moment),))
+        return SignedCheckpoint.from_note(sign_note(checkpoint.text(), self.origin, self.private_key))
+
+    def open(self, note: str) -> SignedCheckpoint:
+        """A note this key signed, parsed; ValueError otherwise."""
+        signed, _ = open_checkpoint(note, self.verifier)
+        if signed.checkpoint.origin != self.origin:
+            raise ValueError(f"the checkpoint is of {signed.checkpoint.origin}, not {self.origin}")
+        return signed
 
 
-def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: object) -> bool:
-    """True only for a well-formed checkpoint signed by this key; never raises on bad input."""
-    if not isinstance(checkpoint, dict):
+def default_origin(public_key: Ed25519PublicKey) -> str:
+    """``duty-ledger/`` and the first 16 hex digits of SHA-256 over the raw public key."""
+    return "duty-ledger/" + hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
+
+
+def posix_text(timestamp: int) -> str:
+    """A cosignature's POSIX time as the ledger writes times (RFC 3339 UTC)."""
+    return format_recorded(datetime.fromtimestamp(timestamp, UTC))
+
+
+def is_utc_timestamp(text: object) -> bool:
+    """RFC 3339 in UTC with a ``Z``, and a real date."""
+    if not isinstance(text, str) or not _UTC.match(text):
         return False
     try:
-        stated = Checkpoint.from_dict(checkpoint)
-        signature = _decode_signature(checkpoint.get("signature"))
+        parse_timestamp(text)
     except ValueError:
-        return False
-    if stated.key_id != key_id(public_key):
-        return False
-    try:
-        public_key.verify(signature, stated.signed_bytes())
-    except InvalidSignature:
         return False
     return True
 
@@ -189,6 +263,12 @@ def load_public_key(path_or_pem: str | os.PathLike[str]) -> Ed25519PublicKey:
     return key
 
 
+def raw_public_key(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key (RFC 8032)."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def _create_key_file(target: Path) -> None:
     """Write a new key so that no one ever reads a partial file or a key that lost a race.
 
@@ -214,48 +294,3 @@ def _create_key_file(target: Path) -> None:
         pass  # another process created it first: use theirs
     finally:
         temporary.unlink()
-
-
-def _raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _root_hex(root: bytes | str) -> str:
-    if isinstance(root, bytes):
-        if len(root) != 32:
-            raise ValueError(f"a root hash is 32 bytes, got {len(root)}")
-        return root.hex()
-    return root.lower()
-
-
-def _timestamp_text(timestamp: datetime | str | None) -> str:
-    if timestamp is None:
-        return format_recorded(utc_now())
-    if isinstance(timestamp, datetime):
-        if timestamp.tzinfo is None:
-            raise ValueError("a checkpoint time must be timezone-aware")
-        return format_recorded(timestamp)
-    return timestamp
-
-
-def _is_utc_timestamp(text: object) -> bool:
-    if not isinstance(text, str) or not _TIMESTAMP.match(text):
-        return False
-    try:
-        parse_timestamp(text)  # also a real date: no 2026-02-30
-    except ValueError:
-        return False
-    return True
-
-
-def _decode_signature(text: object) -> bytes:
-    if not isinstance(text, str):
-        raise ValueError("signature must be base64 text")
-    try:
-        signature = base64.b64decode(text, validate=True)
-    except binascii.Error as exc:
-        raise ValueError("signature is not base64") from exc
-    if len(signature) != _SIGNATURE_SIZE:
-        raise ValueError(f"an Ed25519 signature is {_SIGNATURE_SIZE} bytes")
-    return signature

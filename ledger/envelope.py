@@ -9,6 +9,8 @@ field. The domain's own rules are applied afterwards, by the appender.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +19,36 @@ from ledger.catalogue import EVENT_TYPES, stream_for
 from ledger.errors import FieldError, InvalidEnvelope
 from ledger.timeutil import normalise_timestamp
 
-__all__ = ["Proposed", "StoredEvent", "event_canonical", "parse_proposed", "verify_link"]
+__all__ = [
+    "Proposed",
+    "StoredEvent",
+    "check_storable",
+    "event_canonical",
+    "forbidden_character",
+    "parse_proposed",
+    "verify_link",
+]
 
 CLIENT_FIELDS = frozenset({"type", "stream", "occurred_at", "data", "idempotency_key", "expected_version"})
 #: set by the server; a client may send them back (e.g. re-importing an export) but they are ignored
 SERVER_FIELDS = frozenset({"position", "version", "recorded_at", "actor", "prev_hash", "hash"})
 MAX_KEY_LENGTH = 200
 MAX_DEPTH = 16
+#: the longest stream name (a prefix and an id of at most MAX_KEY_LENGTH) and actor
+MAX_STREAM_LENGTH = 256
+MAX_ACTOR_LENGTH = 512
+
+#: characters no string of an event may hold: NUL (PostgreSQL's text cannot hold it), lone
+#: surrogates (not UTF-8 at all), and the other C0 controls and DEL but tab, LF and CR
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def forbidden_character(text: str) -> str | None:
+    """Why ``text`` cannot be stored (the first forbidden character), or None."""
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return None
+    return f"holds the character U+{ord(found.group()):04X}, which the ledger does not store"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +215,8 @@ def parse_proposed(raw: object, actor: str, idempotency_key: str | None = None) 
     key = raw.get("idempotency_key", idempotency_key)
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH):
         errors.append(FieldError("idempotency_key", f"must be a string of 1 to {MAX_KEY_LENGTH} characters"))
+    elif key is not None and (why := forbidden_character(key)):
+        errors.append(FieldError("idempotency_key", why))
     expected = raw.get("expected_version")
     if expected is not None and (type(expected) is not int or expected < 0):
         errors.append(FieldError("expected_version", "must be a non-negative integer"))
@@ -209,8 +236,12 @@ def _check_stream(event_type: str | None, given: object, data: dict[str, Any], e
     _, id_field = EVENT_TYPES[event_type]
     entity_id = data.get(id_field)
     if not isinstance(entity_id, str) or not entity_id.strip() or len(entity_id) > MAX_KEY_LENGTH:
-        errors.append(FieldError(f"data/{id_field}", "is required: a non-empty string id"))
+        errors.append(
+            FieldError(f"data/{id_field}", f"is required: a non-empty id of at most {MAX_KEY_LENGTH} characters")
+        )
         return ""
+    if forbidden_character(entity_id):
+        return ""  # named by the walk over data
     derived = stream_for(event_type, entity_id)
     if given is not None and given != derived:
         errors.append(FieldError("stream", f"{given!r} contradicts the entity id: this event belongs to {derived!r}"))
@@ -227,7 +258,8 @@ def _sound(data: dict[str, Any]) -> bool:
         value, depth = stack.pop()
         kind = type(value)
         if kind is dict:
-            if depth >= MAX_DEPTH or not all(type(k) is str for k in value):  # type: ignore[attr-defined]
+            keys = value.keys()  # type: ignore[attr-defined]
+            if depth >= MAX_DEPTH or not all(type(k) is str and not _FORBIDDEN.search(k) for k in keys):
                 return False
             stack.extend((v, depth + 1) for v in value.values())  # type: ignore[attr-defined]
         elif kind is list:
@@ -240,6 +272,9 @@ def _sound(data: dict[str, Any]) -> bool:
         elif kind is float:
             if value != value or value in (float("inf"), float("-inf")):
                 return False
+        elif kind is str:
+            if _FORBIDDEN.search(value):  # type: ignore[call-overload]
+                return False
         elif kind not in _LEAVES:
             return False
     return True
@@ -250,10 +285,13 @@ def _check_json(value: object, path: str, depth: int) -> list[FieldError]:
     if depth > MAX_DEPTH:
         return [FieldError(path, f"nests deeper than {MAX_DEPTH} levels")]
     if isinstance(value, dict):
-        return [e for k, v in value.items() for e in _check_json(v, f"{path}/{k}", depth + 1)]
+        return [e for k, v in value.items() for e in _check_member(k, v, path, depth)]
     if isinstance(value, list):
         return [e for i, v in enumerate(value) for e in _check_json(v, f"{path}/{i}", depth + 1)]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        why = forbidden_character(value)
+        return [FieldError(path, why)] if why else []
+    if isinstance(value, bool) or value is None:
         return []
     if isinstance(value, int):
         return [] if is_safe_integer(value) else [FieldError(path, "integer out of range (±2^53−1)")]
@@ -261,6 +299,54 @@ def _check_json(value: object, path: str, depth: int) -> list[FieldError]:
         ok = value == value and abs(value) != float("inf")
         return [] if ok else [FieldError(path, "must be a finite number")]
     return [FieldError(path, "is not a JSON value")]
+
+
+def _check_member(key: object, value: object, path: str, depth: int) -> list[FieldError]:
+    if not isinstance(key, str):
+        return [FieldError(path, f"has a key that is not a string: {key!r}")]
+    why = forbidden_character(key)
+    if why:
+        return [FieldError(path, f"has a key that {why}: {key!r}")]
+    return _check_json(value, f"{path}/{key}", depth + 1)
+
+
+_MARKERS = (b"\\u00", b"\\b", b"\\f", b"\x7f")
+
+
+def check_storable(events: Sequence[Proposed]) -> None:
+    """Refuse, before it joins a group commit, any event a database could refuse to store.
+
+    ``parse_proposed`` already ensures this for everything from outside; this is the store's
+    own guard for every caller, so that one request's values can never fail the
+    transaction it shares with other requests. Raises ``InvalidEnvelope`` naming the event
+    and the field.
+    """
+    for index, event in enumerate(events):
+        errors = _unstorable(event)
+        if errors:
+            raise InvalidEnvelope(errors, index if len(events) > 1 else None)
+
+
+def _unstorable(event: Proposed) -> list[FieldError]:
+    errors: list[FieldError] = []
+    plain = (
+        ("type", event.type, MAX_STREAM_LENGTH),
+        ("stream", event.stream, MAX_STREAM_LENGTH),
+        ("occurred_at", event.occurred_at, MAX_STREAM_LENGTH),
+        ("actor", event.actor, MAX_ACTOR_LENGTH),
+        ("idempotency_key", event.idempotency_key or "", MAX_KEY_LENGTH),
+    )
+    for name, text, longest in plain:
+        if len(text) > longest:
+            errors.append(FieldError(name, f"is longer than {longest} characters"))
+        elif why := forbidden_character(text):
+            errors.append(FieldError(name, why))
+    # inside data a control character is written escaped (\u0000, \b, \f) and DEL as it is,
+    # so the fast test is on the canonical bytes; only a hit (or unserialised data) is walked
+    raw = event.data_bytes
+    if (not raw or any(marker in raw for marker in _MARKERS)) and not _sound(event.data):
+        errors.extend(_check_json(event.data, "data", 0))
+    return errors
 
 
 def verify_link(event: StoredEvent, prev_hash: str) -> str | None:

@@ -13,8 +13,10 @@ __all__ = [
     "DomainRefused",
     "FieldError",
     "IdempotencyConflict",
+    "IntegrityAlarm",
     "InvalidEnvelope",
     "LedgerError",
+    "RowsRefused",
     "StoreUnavailable",
 ]
 
@@ -98,3 +100,45 @@ class StoreUnavailable(LedgerError):
     """The database could not be reached or refused the write (HTTP 503); nothing was appended."""
 
     code = "store-unavailable"
+
+
+class RowsRefused(LedgerError):
+    """The database refused a value of the rows being written (a backend's ``insert`` raises
+    it, translated from its driver's data errors). The appender then finds the request at
+    fault and refuses it alone (HTTP 400); nothing of the failed transaction was written.
+
+    ``column`` and ``row`` (0-based, among the rows written) when the database says them.
+    """
+
+    code = "unstorable"
+
+    def __init__(self, reason: str, column: str | None = None, row: int | None = None) -> None:
+        self.reason = reason
+        self.column = column
+        self.row = row
+        where = f" (column {column}, row {row})" if column is not None else ""
+        super().__init__(f"the database refused a value{where}: {reason}")
+
+    def as_invalid(self, batch: bool) -> InvalidEnvelope:
+        """The refusal as the one request at fault sees it: its field (and event, in a batch)."""
+        path = _COLUMN_FIELDS.get(self.column or "", "")
+        return InvalidEnvelope(
+            [FieldError(path, f"the database refused it: {self.reason}")], self.row if batch else None
+        )
+
+
+#: the envelope field each column of ``events`` holds
+_COLUMN_FIELDS = {
+    "stream": "stream",
+    "type": "type",
+    "occurred_at": "occurred_at",
+    "data": "data",
+    "idempotency_key": "idempotency_key",
+}
+
+
+class IntegrityAlarm(StoreUnavailable):
+    """The log is shorter than, or differs from, what the ledger has signed or computed
+    (a cut or rewritten log): writes are refused until an operator looks (HTTP 503)."""
+
+    code = "integrity-alarm"

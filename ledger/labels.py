@@ -111,6 +111,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "management": "管理责任",
     },
     "sanction_kind": {
+        "admonition": "警示",
         "warning": "警告",
         "interview": "约谈",
         "fine": "罚款",
@@ -130,6 +131,24 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "score_deduction": "考核扣分",
         "criminal_referral": "移送司法机关",
     },
+    # what a sanction is (``ledger.domain.sanction_class``): on an enterprise a 警告 or a fine is
+    # a 行政处罚 and 警示、约谈 are 监管措施; on an official or a body of government it is 问责
+    "sanction_class": {
+        "administrative_penalty": "行政处罚",
+        "regulatory_measure": "监管措施",
+        "accountability": "问责",
+        "criminal_referral": "移送司法",
+    },
+    "closure_reason": {
+        "shut_down": "关闭取缔",
+        "deregistered": "注销登记",
+        "licence_revoked": "吊销营业执照",
+        "bankrupt": "破产",
+        "merged": "合并（撤并）",
+        "abolished": "撤销",
+        "other": "其他",
+    },
+    "visit_purpose": {"on_site_office": "现场办公", "supervision": "督导", "covert": "暗查暗访（四不两直）"},
     "evaluation_scope": {"county": "县区", "township": "乡镇（街道）", "department": "部门"},
     "report_kind": {
         "monthly": "月报",
@@ -144,7 +163,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "event_type": {
         "unit.registered": "单位登记",
         "unit.updated": "单位信息变更",
-        "unit.closed": "单位关闭（关闭取缔、注销）",
+        "unit.closed": "单位关闭或撤销",
         "person.registered": "人员登记",
         "person.updated": "人员信息变更",
         "person.departed": "人员离任",
@@ -176,6 +195,19 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "evaluation.scored": "考核评估",
         "report.submitted": "报告报送",
         "policy.adopted": "政策（制度）施行",
+    },
+    "stream_kind": {
+        "unit": "单位",
+        "person": "人员",
+        "assignment": "责任分工",
+        "hazard": "隐患",
+        "inspection": "检查",
+        "accident": "事故",
+        "sanction": "处理处罚",
+        "illegal_site": "非法违法生产窝点",
+        "report": "报告",
+        "policy": "政策（制度）",
+        "visit": "现场办公（督导）",
     },
     "account_role": {"recorder": "录入员", "viewer": "查阅员", "investigator": "调查员", "admin": "管理员"},
     "overdue_kind": {

@@ -32,7 +32,12 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MerkleLog",
+    "combine",
+    "complete_subtrees",
+    "consistency_ranges",
     "event_leaf_hash",
+    "fold_complete",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
     "proof_from_hex",
@@ -88,7 +93,7 @@ def proof_from_hex(items: Sequence[str]) -> list[bytes]:
     return proof
 
 
-def _fold(row: bytes | bytearray) -> bytes:
+def fold_complete(row: bytes | bytearray | memoryview) -> bytes:
     """The root of a complete subtree given its 2**k hashes concatenated.
 
     Adjacent hashes already lie side by side as ``left ‖ right``, so each node is one
@@ -143,7 +148,7 @@ class MerkleLog:
         leaves = self._leaves
         leaves += leaf
         if index & _BLOCK_MASK == _BLOCK_MASK:
-            self._carry(0, _fold(leaves[-_BLOCK_BYTES:]))
+            self._carry(0, fold_complete(leaves[-_BLOCK_BYTES:]))
         # Published last, so that a reader of the new size finds its caches complete.
         self._size = index + 1
         return index
@@ -181,20 +186,7 @@ class MerkleLog:
         """RFC 9162 §2.1.3.1 PATH(index, D[size]): the audit path, leaf side first."""
         size = self._check_size(size)
         self._check_index(index, size)
-        proof: list[bytes] = []
-        lo, hi = 0, size
-        # Walk down from the root, keeping the sibling of each subtree the leaf is in; the
-        # RFC lists them bottom-up, hence the reverse at the end.
-        while hi - lo > 1:
-            mid = lo + _split(hi - lo)
-            if index < mid:
-                proof.append(self._subtree(mid, hi))
-                hi = mid
-            else:
-                proof.append(self._subtree(lo, mid))
-                lo = mid
-        proof.reverse()
-        return proof
+        return [self._subtree(lo, hi) for lo, hi in inclusion_ranges(index, size)]
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """RFC 9162 §2.1.4.1 PROOF(size1, D[size2]); empty when the sizes are equal.
@@ -202,24 +194,7 @@ class MerkleLog:
         ValueError when size1 is 0 (nothing to prove, and verifiers refuse it) or exceeds size2.
         """
         size2 = self._check_size(size2)
-        if not 0 < size1 <= size2:
-            raise ValueError(f"a consistency proof needs 0 < size1 <= size2, got {size1} and {size2}")
-        proof: list[bytes] = []
-        lo, hi, whole = 0, size2, True
-        # SUBPROOF(m, D[lo:hi], whole) unrolled: descend towards the old tree's last leaf;
-        # ``whole`` turns False once the old tree is no longer a subtree of the new one.
-        while size1 != hi:
-            mid = lo + _split(hi - lo)
-            if size1 <= mid:
-                proof.append(self._subtree(mid, hi))
-                hi = mid
-            else:
-                proof.append(self._subtree(lo, mid))
-                lo, whole = mid, False
-        if not whole:
-            proof.append(self._subtree(lo, hi))
-        proof.reverse()
-        return proof
+        return [self._subtree(lo, hi) for lo, hi in consistency_ranges(size1, size2)]
 
     # -- internals -------------------------------------------------------------------------
 
@@ -245,7 +220,7 @@ class MerkleLog:
         # every block of 2**_CACHE_FROM leaves completed by this chunk, in order
         for block in range((start >> _CACHE_FROM) + 1, (end >> _CACHE_FROM) + 1):
             offset = block * _BLOCK_BYTES
-            self._carry(0, _fold(leaves[offset - _BLOCK_BYTES : offset]))
+            self._carry(0, fold_complete(leaves[offset - _BLOCK_BYTES : offset]))
         # Published last, so that a reader of the new size finds its caches complete.
         self._size = end
 
@@ -258,13 +233,13 @@ class MerkleLog:
             level += digest
             if len(level) // HASH_SIZE % 2:
                 return
-            digest = _fold(level[-2 * HASH_SIZE :])
+            digest = fold_complete(level[-2 * HASH_SIZE :])
             depth += 1
 
     def _small(self, level: int, index: int) -> bytes:
         """A complete subtree of at most 2**_CACHE_FROM leaves, rehashed from its leaves."""
         start = (index << level) * HASH_SIZE
-        return _fold(self._leaves[start : start + (HASH_SIZE << level)])
+        return fold_complete(self._leaves[start : start + (HASH_SIZE << level)])
 
     def _complete(self, level: int, index: int) -> bytes:
         """The complete subtree of 2**level leaves starting at leaf ``index << level``."""
@@ -274,20 +249,74 @@ class MerkleLog:
         return bytes(cached[index * HASH_SIZE : (index + 1) * HASH_SIZE])
 
     def _subtree(self, lo: int, hi: int) -> bytes:
-        """MTH(D[lo:hi]) for a subtree of the RFC's recursion (lo is aligned to hi − lo's top bit).
+        """MTH(D[lo:hi]) for a subtree of the RFC's recursion."""
+        return combine([self._complete(level, index) for level, index in complete_subtrees(lo, hi)])
 
-        Such a range is a run of complete subtrees, one per set bit of its width, largest
-        first; the RFC's recursion combines them from the right.
-        """
-        parts: list[bytes] = []
-        while lo < hi:
-            level = (hi - lo).bit_length() - 1
-            parts.append(self._complete(level, lo >> level))
-            lo += 1 << level
-        digest = parts.pop()
-        while parts:
-            digest = node_hash(parts.pop(), digest)
-        return digest
+
+# -- which subtrees a root or a proof is made of ----------------------------------------------
+
+
+def complete_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """A subtree of the RFC's recursion, D[lo:hi] (lo aligned to hi − lo's top bit), as the
+    complete subtrees it is made of: one ``(level, index)`` per set bit of its width, largest
+    first; ``(level, index)`` is the 2**level leaves from ``index << level``."""
+    parts: list[tuple[int, int]] = []
+    while lo < hi:
+        level = (hi - lo).bit_length() - 1
+        parts.append((level, lo >> level))
+        lo += 1 << level
+    return parts
+
+
+def combine(parts: Sequence[bytes]) -> bytes:
+    """The hash of a run of complete subtrees (``complete_subtrees`` order): the RFC's
+    recursion combines them from the right."""
+    digest = parts[-1]
+    for part in reversed(parts[:-1]):
+        digest = node_hash(part, digest)
+    return digest
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The subtrees D[lo:hi] whose hashes make PATH(index, D[size]), leaf side first."""
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, size
+    # Walk down from the root, keeping the sibling of each subtree the leaf is in; the RFC
+    # lists them bottom-up, hence the reverse at the end.
+    while hi - lo > 1:
+        mid = lo + _split(hi - lo)
+        if index < mid:
+            ranges.append((mid, hi))
+            hi = mid
+        else:
+            ranges.append((lo, mid))
+            lo = mid
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
+    """The subtrees D[lo:hi] whose hashes make PROOF(size1, D[size2]); none for equal sizes.
+
+    ValueError unless 0 < size1 <= size2."""
+    if not 0 < size1 <= size2:
+        raise ValueError(f"a consistency proof needs 0 < size1 <= size2, got {size1} and {size2}")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, whole = 0, size2, True
+    # SUBPROOF(m, D[lo:hi], whole) unrolled: descend towards the old tree's last leaf;
+    # ``whole`` turns False once the old tree is no longer a subtree of the new one.
+    while size1 != hi:
+        mid = lo + _split(hi - lo)
+        if size1 <= mid:
+            ranges.append((mid, hi))
+            hi = mid
+        else:
+            ranges.append((lo, mid))
+            lo, whole = mid, False
+    if not whole:
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
 
 
 # -- verifiers: hashes in, True or False out -------------------------------------------------

@@ -8,9 +8,17 @@ sorts as text in both backends.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
+__all__ = ["BEIJING", "EARLIEST", "LATEST", "format_recorded", "normalise_timestamp", "parse_timestamp", "utc_now"]
+
+#: Beijing time (北京时间, +08:00): what officials read, and in which the notices count their days, weeks and months
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+#: the plausible range of every timestamp the ledger takes, as written in its own offset
+#: (the People's Republic's first day to the end of the century): nothing earlier or later
+#: is a date of work-safety duty, and arithmetic on dates inside it never overflows
+EARLIEST = datetime(1949, 10, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999)
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -28,9 +36,12 @@ def parse_timestamp(text: object) -> datetime:
         assert digits is not None
         text = f"{head}.{digits.group()[:6].ljust(6, '0')}{frac[digits.end() :]}"
     try:
-        return datetime.fromisoformat(text.replace("z", "Z"))
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date and time") from exc
+    if not EARLIEST <= moment.replace(tzinfo=None) <= LATEST:
+        raise ValueError(f"{text!r} is outside the plausible range 1949-10-01 to 2100-12-31")
+    return moment
 
 
 def normalise_timestamp(text: object) -> str:

@@ -190,6 +190,14 @@ async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
         from ops.bench_projections import bench_projections
 
         return await bench_projections(args, settings)
+    if args.what == "crash":
+        from ops.bench_crash import bench_crash
+
+        return await bench_crash(args, settings)
+    if args.what == "integrity":
+        from ops.bench_integrity import bench_integrity
+
+        return await bench_integrity(args, settings)
     kinds = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     results: list[Result] = []
     for kind in kinds:

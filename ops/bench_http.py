@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -25,7 +24,7 @@ import asyncpg
 import orjson
 
 from ops.bench import Result, peer_rate, peer_recorder
-from ops.local_service import free_port, wait_for_service
+from ops.local_service import free_port, run_cli, start_service, wait_for_service
 from ops.progress import progress_bar
 
 __all__ = ["bench_http"]
@@ -50,16 +49,6 @@ def _hazard(n: int, run: str) -> dict[str, Any]:
     }
 
 
-async def _cli(env: dict[str, str], *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ops.cli", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"ledger {args[0]} failed: {err.decode()[-500:]}")
-    return out.decode()
-
-
 @asynccontextmanager
 async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
     """A `ledger serve` process on a seeded ledger, and an admin token."""
@@ -70,22 +59,10 @@ async def _server(url: str) -> AsyncIterator[tuple[str, str]]:
         "LEDGER_LOG_FORMAT": "json",
         "LEDGER_SIGNING_KEY": os.path.join(keys, "signing.key"),
     }
-    await _cli(env, "import", str(SEED_FILE))
-    token = (await _cli(env, "token", "create", "--role", "admin", "--name", "bench")).strip().splitlines()[-1]
+    await run_cli(env, "import", str(SEED_FILE))
+    token = (await run_cli(env, "token", "create", "--role", "admin", "--name", "bench")).strip().splitlines()[-1]
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ops.cli",
-        "--log-format",
-        "json",
-        "serve",
-        "--port",
-        str(port),
-        env={**env, "LEDGER_LOG_LEVEL": "warning"},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await start_service({**env, "LEDGER_LOG_LEVEL": "warning"}, port)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_for_service(f"{base}/healthz")

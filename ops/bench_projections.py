@@ -27,9 +27,10 @@ from ops.config import Settings
 from ops.demo import append_generated, generate
 from ops.progress import progress_bar
 from projections.accountability import accountability
+from projections.duty import responsibility
 from projections.installed import all_projectors
-from projections.responsibility import responsibility
 from projections.runner import ProjectionRunner
+from projections.timekeys import utc_key
 
 __all__ = ["bench_projections"]
 
@@ -76,13 +77,15 @@ async def bench_projections(args: argparse.Namespace, settings: Settings) -> int
             peer_rate = await asyncio.to_thread(_peer_read, peer_recorder("postgres", peer_url, 1), bodies)
             rng = random.Random(args.seed)
             db = store.backend
-            enterprises = [r[0] for r in await db.fetch("SELECT unit_id FROM units WHERE kind = 'enterprise'")]
-            accidents = [r[0] for r in await db.fetch("SELECT accident_id FROM accountability_accidents")]
+            enterprises = [
+                r[0] for r in await db.fetch("SELECT DISTINCT unit_id FROM unit_versions WHERE kind = 'enterprise'")
+            ]
+            accidents = [r[0] for r in await db.fetch("SELECT accident_id FROM accidents")]
             resp, chain = [], []
             for _ in range(args.queries):
                 moment = f"2019-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00+08:00"
                 started = time.perf_counter()
-                await responsibility(db, rng.choice(enterprises), (_utc(moment), head))
+                await responsibility(db, rng.choice(enterprises), (utc_key(moment), head))
                 resp.append(time.perf_counter() - started)
             for _ in range(args.queries):
                 started = time.perf_counter()
@@ -99,9 +102,3 @@ async def bench_projections(args: argparse.Namespace, settings: Settings) -> int
     print(f"responsibility query            p50 {r50:6.1f} ms   p99 {r99:6.1f} ms   ({args.queries} queries)")
     print(f"accountability chain            p50 {c50:6.1f} ms   p99 {c99:6.1f} ms   ({args.queries} queries)")
     return 0
-
-
-def _utc(moment: str) -> str:
-    from projections.timekeys import utc_key
-
-    return utc_key(moment)

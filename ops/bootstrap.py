@@ -1,14 +1,46 @@
-"""The one place that wires a ledger together: backend, schema, domain, catch-up."""
+"""The one place that wires a ledger together: backend, schema, Merkle tiles, domain, personal data, catch-up."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
-from ledger.decider import AcceptAll, Decider
-from ledger.store import EventStore, open_backend
-from ops.migrate import migrate
+import structlog
 
-__all__ = ["default_decider", "open_ledger"]
+from ledger.checkpoint import LogKey, load_or_create_signing_key
+from ledger.decider import AcceptAll, Decider
+from ledger.errors import IntegrityAlarm, LedgerError
+from ledger.integrity import CheckpointRecord, Notary, record_path
+from ledger.store import Backend, EventStore, open_backend, redacted
+from ledger.store.personal import PersonalData
+from ledger.store.tiles import build_missing_tiles, stored_size
+from ops.config import Settings
+from ops.migrate import migrate
+from ops.progress import progress_bar
+
+__all__ = [
+    "NoLedger",
+    "default_decider",
+    "ensure_tiles",
+    "holds_ledger",
+    "open_ledger",
+    "open_notary",
+    "personal_data",
+]
+
+log = structlog.get_logger("ledger.bootstrap")
+
+#: is there a log in this database? Asked without writing anything (a read-only command)
+_HOLDS_LEDGER = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+    "postgres": "SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'events' AND schemaname = current_schema()",
+}
+
+
+class NoLedger(LedgerError):
+    """The database exists but holds no ledger (a mistyped URL, an empty file)."""
+
+    code = "no-ledger"
 
 
 def default_decider() -> Decider:
@@ -20,21 +52,78 @@ def default_decider() -> Decider:
     return Domain()
 
 
+async def holds_ledger(backend: Backend) -> bool:
+    """Does the database hold a ledger's log? (False for an empty or foreign database.)"""
+    try:
+        return bool(await backend.fetch(_HOLDS_LEDGER[backend.kind]))
+    except sqlite3.DatabaseError:  # not an SQLite database at all
+        return False
+
+
+async def ensure_tiles(backend: Backend) -> int:
+    """A ledger from before the Merkle tiles gets them, once, with a progress bar: every
+    event re-hashed from its canonical bytes. A broken chain sets the integrity alarm
+    (writes refused) instead: the ledger never builds a tree over a tampered event."""
+    missing = (await backend.head()).position - await stored_size(backend)
+    if missing <= 0:
+        return 0
+    log.warning("building the Merkle tiles of a ledger from before them (once)", events=missing)
+    try:
+        with progress_bar("building the Merkle tiles (once)", missing) as bar:
+            return await build_missing_tiles(backend, bar.update)
+    except IntegrityAlarm as alarm:
+        log.error("cannot build the Merkle tiles", why=str(alarm))
+        backend.tiles.alarm = f"cannot build the Merkle tree: {alarm}"
+        return 0
+
+
 async def open_ledger(
     url: str,
     *,
     decider: Decider | None = None,
     apply_migrations: bool = True,
     progress: Callable[[int], None] | None = None,
+    create: bool = True,
 ) -> EventStore:
-    """Open the store, bring its schema up to date, and fold the log into the decider."""
-    backend = await open_backend(url)
+    """Open the store, bring its schema and tiles up to date, and fold the log into the decider.
+
+    ``create=False`` (every command that only reads or extends an existing ledger) refuses a
+    database that does not exist or holds no ledger, and creates nothing.
+    """
+    backend = await open_backend(url, create=create)
     try:
+        if not create and not await holds_ledger(backend):
+            raise NoLedger(f"{redacted(url)} holds no ledger: create one with `ledger migrate` or `ledger import FILE`")
         if apply_migrations:
             await migrate(backend)
-        store = EventStore(backend, decider if decider is not None else default_decider())
+            await ensure_tiles(backend)
+        # every append seals personal fields first (SPEC §4): POST /v1/events, import, demo
+        personal = PersonalData(backend)
+        store = EventStore(backend, decider if decider is not None else default_decider(), step=personal)
         await store.catch_up(progress)
+        if apply_migrations:
+            await personal.reconcile()  # a key an interrupted erasure left behind
     except BaseException:
         await backend.close()
         raise
     return store
+
+
+def personal_data(store: EventStore) -> PersonalData:
+    """The personal-data step ``open_ledger`` wired into ``store`` (keys, reveal, present)."""
+    if not isinstance(store.step, PersonalData):
+        raise RuntimeError("this store was not opened by open_ledger: it has no personal-data step")
+    return store.step
+
+
+def open_notary(store: EventStore, settings: Settings) -> Notary:
+    """The ledger's signer: LEDGER_SIGNING_KEY (created, mode 0600, on first start) under
+    LEDGER_ORIGIN, its checkpoints recorded beside the key, pushed to LEDGER_WITNESSES."""
+    from ops.witness import Witnesses, parse_witnesses
+
+    key = LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
+    notary = Notary(store.backend, key, CheckpointRecord(record_path(settings.signing_key), key))
+    endpoints = parse_witnesses(settings.witnesses)
+    if endpoints:
+        notary.witnesses = Witnesses(notary, endpoints)
+    return notary

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
 from ledger.decider import Decider
-from ledger.errors import LedgerError
-from ops.bootstrap import open_ledger
-from ops.config import Settings
+from ledger.errors import IntegrityAlarm, LedgerError
+from ledger.store import EventStore
+from ops.bootstrap import ensure_tiles, open_ledger, open_notary
+from ops.config import Settings, port_number
 from ops.importer import import_file
 from ops.logging import configure_logging
 from ops.migrate import migrate
@@ -33,9 +36,15 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     backend = await open_backend(settings.database_url)
     try:
         applied = await migrate(backend)
+        built = await ensure_tiles(backend)  # a ledger from before the Merkle tiles: once, with progress
     finally:
         await backend.close()
     print(f"schema is current ({len(applied)} migration(s) applied now)")
+    if built:
+        print(f"Merkle tiles built for {built} events")
+    if backend.tiles.alarm:
+        print(f"ledger: error: {backend.tiles.alarm}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -52,18 +61,51 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.dossier is not None:
         return _verify_dossier(args)
-    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules())
+    if args.witness or args.threshold is not None or args.public_key is not None:
+        print("ledger: error: --public-key, --witness and --threshold are for checking a dossier", file=sys.stderr)
+        return 2
+    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules(), create=False)
     try:
-        total = (await store.head()).position
-        with progress_bar("verifying the chain", total) as bar:
-            report = await store.verify(bar.update)
+        problems = await _verify_ledger(store, settings)
     finally:
         await store.close()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def _verify_ledger(store: EventStore, settings: Settings) -> list[str]:
+    """The chain, the Merkle tiles against the events, and the log against the last
+    checkpoint signed with LEDGER_SIGNING_KEY (its record beside the key); the problems."""
+    from ledger.store.tiles import audit_tiles
+
+    problems = []
+    total = (await store.head()).position
+    with progress_bar("verifying the chain", total) as bar:
+        report = await store.verify(bar.update)
     if report.ok:
         print(f"chain holds: {report.count} events, head hash {report.head_hash}")
-        return 0
-    print(f"chain broken at position {report.bad_position}: {report.reason}", file=sys.stderr)
-    return 1
+    else:
+        problems.append(f"chain broken at position {report.bad_position}: {report.reason}")
+    with progress_bar("verifying the Merkle tiles", total) as bar:
+        audit = await audit_tiles(store.backend, total, bar.update)
+    if audit.ok:
+        print(f"Merkle tiles hold the same {total} events")
+    else:
+        problems.append(f"Merkle tree: {audit.problem}")
+    if not _exists(settings.signing_key):
+        print(f"no signing key at {settings.signing_key}: no signed checkpoint to compare the log with")
+        return problems
+    notary = open_notary(store, settings)
+    alarm = await notary.check()
+    if alarm is not None:
+        problems.append(f"checkpoint: {alarm}")
+    elif notary.latest is not None:
+        cp = notary.latest.checkpoint
+        print(f"consistent with the checkpoint of {cp.size} events signed at {cp.timestamp} ({cp.origin})")
+    else:
+        print(f"no checkpoint signed with {settings.signing_key} yet")
+    return problems
 
 
 def _verify_dossier(args: argparse.Namespace) -> int:
@@ -74,7 +116,7 @@ def _verify_dossier(args: argparse.Namespace) -> int:
         print("ledger: error: verifying a dossier needs --public-key KEY", file=sys.stderr)
         return 2
     try:
-        report = verify_dossier(Path(args.dossier), args.public_key)
+        report = verify_dossier(Path(args.dossier), args.public_key, args.witness, args.threshold)
     except DossierUnreadable as exc:
         print(f"ledger: error: {exc}", file=sys.stderr)
         return 2
@@ -88,23 +130,27 @@ def _verify_dossier(args: argparse.Namespace) -> int:
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from ops.export import build_dossier, zip_path
+    from dossier import build_dossier, zip_path
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
         await runner.catch_up()  # the chain is read as of the head
+        notary = open_notary(store, settings)
+        if await notary.check():
+            raise IntegrityAlarm(f"integrity alarm, no dossier is signed: {notary.alarm}")
         total = (await store.head()).position
-        with progress_bar("building the Merkle tree", total) as bar:
+        with progress_bar("reading the log", total) as bar:
             directory = await build_dossier(
                 store,
                 args.subject,
                 Path(args.out),
-                signing_key_path=settings.signing_key,
-                include_personal=args.include_personal,
+                notary=notary,
+                issuer=settings.issuer,
+                with_personal_data=args.with_personal_data,
                 known_position=runner.position(),
                 progress=bar.update,
             )
@@ -119,13 +165,19 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
-        behind = (await store.head()).position - runner.position()
-        with progress_bar("projecting", behind) as bar:
-            await runner.catch_up(bar.update)
+        head = (await store.head()).position
+        if await store.backend.try_fold_lease():
+            with progress_bar("projecting", head - runner.position()) as bar:
+                await runner.catch_up(bar.update)
+        elif args.once:  # another process folds: wait for it to reach the head
+            log.info("another process folds the read models; waiting for it", head=head)
+            while not await runner.wait_for(head, 3600):
+                pass
+            await runner.load_positions()
         if args.once:
             print(f"projections are at position {runner.position()}")
             return 0
@@ -140,8 +192,12 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
+        if not await store.backend.try_fold_lease():
+            raise LedgerError(
+                "another process folds the read models (a `ledger serve` or `ledger project`); stop it first"
+            )
         runner = ProjectionRunner(store, all_projectors())
         total = (await store.head()).position
         with progress_bar(f"rebuilding {', '.join(args.names) or 'all projections'}", total) as bar:
@@ -165,11 +221,13 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from api.app import create_app
+    from api.server import LedgerRunner
 
     settings = settings.with_overrides(host=args.host, port=args.port)
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    sock = _listening_socket(settings.host, settings.port)  # a taken port fails now, not after catch-up
+    runner = LedgerRunner(create_app(settings), access_log=None)
     await runner.setup()  # opens the ledger, migrating an empty database, and catches up
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.SockSite(runner, sock)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -183,16 +241,36 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    from api.tokens import create_token, list_tokens, revoke_token
+class CannotListen(LedgerError):
+    code = "cannot-listen"
 
-    store = await open_ledger(settings.database_url, decider=_no_rules())
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The service's socket, bound before anything else is opened (SO_REUSEADDR, as aiohttp)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno == errno.EADDRINUSE
+        why = "the port is taken (another service listens on it)" if taken else (exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {host}:{port}: {why}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from api.tokens import authenticate, create_token, list_tokens, revoke_token
+
+    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
     try:
         if args.action == "create":
-            from projections.installed import all_projectors
-            from projections.runner import ProjectionRunner
-
-            await ProjectionRunner(store, all_projectors()).catch_up()  # the scope must be a known unit
             token_id, token = await create_token(store.backend, role=args.role, scope=args.scope, name=args.name)
             print(f"token {token_id} for {args.name} ({args.role}, scope {args.scope or 'all'}); shown once:")
             print(token)
@@ -200,11 +278,70 @@ async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             for row in await list_tokens(store.backend):
                 state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
                 print(f"{row['token_id']}  {row['role']:<12} {row['scope'] or '*':<20} {row['name']}  ({state})")
+        elif args.action == "check":
+            who = await authenticate(store.backend, sys.stdin.readline().strip())
+            print(f"token {who.token_id} is valid: {who.role}, scope {who.scope or 'all'}, {who.name}")
         else:
             await revoke_token(store.backend, args.token_id)
             print(f"token {args.token_id} revoked")
     finally:
         await store.close()
+    return 0
+
+
+async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
+    from ops.policy_cli import cmd_policy as run_policy
+
+    return await run_policy(args, settings)
+
+
+async def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a C2SP tlog-witness for the logs of its configuration, until SIGINT/SIGTERM."""
+    import signal
+
+    from aiohttp import web
+
+    from ops.witness import load_witness, witness_app
+
+    try:
+        witness = load_witness(Path(args.config))
+    except ValueError as exc:
+        print(f"ledger: error: {exc}", file=sys.stderr)
+        return 2
+    if args.vkey:
+        print(witness.vkey)
+        return 0
+    runner = web.AppRunner(witness_app(witness), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"ledger: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    print(f"ledger: witness {witness.name} on http://{args.host}:{args.port}  vkey {witness.vkey}", file=sys.stderr)
+    log.info("witnessing", name=witness.name, logs=sorted(witness.logs), url=f"http://{args.host}:{args.port}")
+    await stop.wait()
+    await runner.cleanup()
+    witness.state.close()
+    return 0
+
+
+async def cmd_vkey(args: argparse.Namespace, settings: Settings) -> int:
+    """The ledger's origin and verifier key, for witnesses and reviewers."""
+    from ledger.checkpoint import LogKey, load_or_create_signing_key
+
+    if not _exists(settings.signing_key):
+        print(
+            f"ledger: error: no signing key at {settings.signing_key} (it is created on first start)", file=sys.stderr
+        )
+        return 2
+    key = LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
+    print(f"origin {key.origin}")
+    print(key.vkey)
     return 0
 
 
@@ -221,10 +358,10 @@ def _no_rules() -> Decider:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledger", description="The duty and accountability ledger.")
+    parser = _Parser(prog="ledger", description="The duty and accountability ledger.")
     parser.add_argument("--database", help="database URL (env LEDGER_DATABASE_URL); default sqlite:///ledger.db")
     parser.add_argument("--log-format", choices=["json", "console", "auto"], help="env LEDGER_LOG_FORMAT")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("migrate", help="bring the database to the current schema").set_defaults(run=cmd_migrate)
 
@@ -236,22 +373,41 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="walk the hash chain, or check a dossier offline; exit 0 when it holds")
     verify.add_argument("dossier", nargs="?", help="a dossier directory or .zip to check offline (no database)")
-    verify.add_argument("--public-key", help="the ledger's public key (PEM) to check a dossier with")
+    verify.add_argument(
+        "--public-key", help="the ledger's verifier key (name+id+key, or a file holding it) or its PEM, for a dossier"
+    )
+    verify.add_argument(
+        "--witness", action="append", default=[], metavar="VKEY", help="a witness's verifier key (or a file); repeat"
+    )
+    verify.add_argument(
+        "--threshold", type=_natural, help="how many of the --witness keys must have cosigned (default: all)"
+    )
     verify.set_defaults(run=cmd_verify)
 
     export = sub.add_parser("export", help="write a compliance dossier (PDF, XLSX, events, proofs) and its .zip")
     export.add_argument("subject", help="accident:ID, hazard:ID, person:ID or unit:ID[@2019Q4]")
     export.add_argument("--out", default=".", help="directory to write it under (.)")
-    export.add_argument("--include-personal", action="store_true", help="keep personal data (id numbers, phones)")
+    export.add_argument(
+        "--with-personal-data", action="store_true", help="include personal data (id numbers, phones) in the clear"
+    )
     export.set_defaults(run=cmd_export)
 
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
-    serve.add_argument("--port", type=int, help="env LEDGER_PORT (8080)")
+    serve.add_argument("--port", type=_port, help="env LEDGER_PORT (8080)")
     serve.set_defaults(run=cmd_serve)
 
+    witness = sub.add_parser("witness", help="run a C2SP tlog-witness that cosigns other ledgers' checkpoints")
+    witness.add_argument("--config", required=True, help="its TOML configuration (name, key, state, logs)")
+    witness.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    witness.add_argument("--port", type=int, default=8090, help="port to listen on (8090)")
+    witness.add_argument("--vkey", action="store_true", help="print the witness's verifier key and exit")
+    witness.set_defaults(run=cmd_witness)
+
+    sub.add_parser("vkey", help="print the ledger's checkpoint origin and verifier key").set_defaults(run=cmd_vkey)
+
     token = sub.add_parser("token", help="create, list or revoke API tokens")
-    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
     create = actions.add_parser("create", help="create a token; it is printed once, on the last line")
     create.add_argument("--role", required=True, choices=["recorder", "viewer", "investigator", "admin"])
     create.add_argument("--scope", help="a unit id: the subtree a recorder or viewer is kept to")
@@ -259,6 +415,7 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="every token (never the secrets)")
     revoke = actions.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
+    actions.add_parser("check", help="is the token on standard input valid? (exit 0, else 2)")
     token.set_defaults(run=cmd_token)
 
     from ops.users import add_user_parser, cmd_user
@@ -282,9 +439,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="load only into an empty ledger (the quick start)")
     demo.set_defaults(run=cmd_demo)
 
-    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run")
+    from ops.policy_cli import add_policy_parser
+
+    add_policy_parser(sub, cmd_policy, actor=f"cli:{_user()}")
+
+    bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
-        "what", choices=["append", "http", "projections"], help="the store's appends, posts over HTTP, or read models"
+        "what",
+        choices=["append", "http", "projections", "crash", "integrity"],
+        help="the store's appends, HTTP posts, read models, kill -9 under load, or proofs from the tiles",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -292,14 +455,40 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
+    bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
+    bench.add_argument("--clients", type=_positive, default=16, help="crash: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
 
 def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    try:
+        return port_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as every other error: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _exists(path: str) -> bool:
+    return Path(path).exists()
+
+
+def _natural(text: str) -> int:
     value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be a whole number, 0 or more")
     return value
 
 

@@ -1,7 +1,12 @@
 """What happens in the demo city month by month: hazards, inspections, accidents, enforcement.
 
-Volumes follow 临沂 2020 总结 (≈4.4 hazards per key enterprise a year, ≈89.5 % rectified);
-deadlines and reporting minutes follow SPEC §6 and the Q4 2019 campaign (临应急发〔2019〕119号).
+Volumes follow 临沂 2020 总结 (≈4.4 hazards per key enterprise a year, ≈89.5 % rectified).
+During the campaign (临应急发〔2019〕119号, 2019-10-19 to 12-31) the work groups make their
+weekly 现场办公 visits to the counties they cover, the city lists the month's open major
+hazards at its 30th-day meeting (“580”), the above-scale principals of the 应急-supervised
+industries sit the exam, and 2019Q4's ranking has the consequences 二(一)3 names; all year an
+unstopped illegal site is stopped later, and from the provincial rule's date one left
+unstopped costs the township's heads of government their posts (decided by the 县委).
 """
 
 from __future__ import annotations
@@ -11,7 +16,20 @@ import math
 from random import Random
 
 from ops import demo_data as D
-from ops.demo_city import CAMPAIGN_END, CAMPAIGN_START, DAY, POLICY_ID, City, Data, Enterprise, Township, holder_at
+from ops.demo_city import (
+    CAMPAIGN_END,
+    CAMPAIGN_START,
+    DAY,
+    POLICY_ID,
+    PROVINCE_POLICY,
+    City,
+    Data,
+    Enterprise,
+    Township,
+    holder_at,
+    minute_of,
+    township_titles,
+)
 
 KINDS = (
     ("enforcement", 38),
@@ -93,7 +111,9 @@ class Activity:
         tw.chief = new
         self.out.add(day + DAY + 10 * 60, "person.departed", {"person_id": old, "reason": "工作调动"})
 
-    def _principal_handover(self, e: Enterprise, day: int) -> None:
+    def _principal_handover(self, e: Enterprise, day: int, basis: str | None = None) -> None:
+        """A new 主要负责人 from ``day``: the old one leaves (离职), or, removed under a rule
+        (``basis``), simply no longer holds the post."""
         if e.gm[-1][0] >= day:
             return
         e.handovers += 1
@@ -101,10 +121,13 @@ class Activity:
         old = e.gm[-1][1]
         self.c.person(day - 2 * DAY + 10 * 60, new, "总经理", e.uid)
         aid = f"A-{e.key}-PRINCIPAL-{len(e.gm) + 1}"
-        self.c.assign(day + 9 * 60, aid, "principal", new, e.uid, day, supersedes=e.gm_assignment, basis="董事会决议")
+        self.c.assign(
+            day + 9 * 60, aid, "principal", new, e.uid, day, supersedes=e.gm_assignment, basis=basis or "董事会决议"
+        )
         e.gm.append((day, new))
         e.gm_assignment = aid
-        self.out.add(day + DAY + 9 * 60, "person.departed", {"person_id": old, "reason": "离职"})
+        if basis is None:
+            self.out.add(day + DAY + 9 * 60, "person.departed", {"person_id": old, "reason": "离职"})
 
     def _corrections(self, y0: int) -> None:
         """A few back-dated corrections (补录): the first territorial duty began earlier than recorded."""
@@ -123,7 +146,7 @@ class Activity:
             )
 
     def _closure(self, e: Enterprise, day: int) -> None:
-        """三个一律: a major hazard left unrectified → suspension → 关闭取缔 and the unit closed."""
+        """A major hazard left unrectified → suspension → 关闭取缔 (安全生产法) and the unit closed."""
         county = e.township.county
         found = self.work_minute(day - 45 * DAY, 1)
         ins = self.next_id("INS", self.year_of(found), 6)
@@ -191,7 +214,7 @@ class Activity:
                 "note": "拒不整改，提请县级人民政府关闭取缔",
             },
         )
-        self.out.add(day + 11 * 60, "unit.closed", {"unit_id": e.uid, "reason": "关闭取缔"})
+        self.out.add(day + 11 * 60, "unit.closed", {"unit_id": e.uid, "reason": "shut_down", "note": "关闭取缔"})
         e.closed_at = day + 11 * 60
 
     # --- one month ------------------------------------------------------------------------
@@ -258,9 +281,9 @@ class Activity:
         elif kind == "cross_region":
             other = c.counties[(c.counties.index(county) + 1 + r.randrange(len(c.counties) - 1)) % len(c.counties)]
             inspectors = r.sample(other.yjj_staff[2:], 2)
-        else:  # supervision by the township's covering official and the territorial one
-            terr = holder_at(e.terr, t)
-            inspectors = [terr] if terr == e.township.deputy else [e.township.deputy, terr]
+        else:  # supervision by the township's deputy in charge and the territorial official
+            terr, deputy = holder_at(e.terr, t), holder_at(e.township.deputies, t)
+            inspectors = [terr] if terr == deputy else [deputy, terr]
         found = r.choice(HAZARDS_FOUND)
         ins = self.next_id("INS", self.year_of(t), 6)
         self.out.add(
@@ -316,22 +339,7 @@ class Activity:
                 },
             )
         ]
-        if major:
-            roll = r.random()
-            if roll < 0.05:
-                level, supervisor = "province", "370000-YJT"
-            elif e.risk == "red" or roll < 0.35:
-                level, supervisor = "city", self.c.city_yjj
-            else:
-                level, supervisor = "county", f"{county.code}-YJJ"
-            label = {"province": "省级", "city": "市级", "county": "县级"}[level]
-            events.append(
-                (
-                    ta + r.randint(1, 3) * DAY,
-                    "hazard.supervision_listed",
-                    {"hazard_id": hid, "level": level, "supervisor": supervisor, "basis": f"{label}挂牌督办"},
-                )
-            )
+
         stall = r.random() < (0.2 if major else 0.12)
         extended = r.random() < (0.35 if major else (0.3 if stall else 0.02))
         t_ext = deadline - 2 * DAY - 9 * 60
@@ -370,6 +378,8 @@ class Activity:
                     )
                 )
                 p, n = p + 15 * DAY, n + 1
+        if major:
+            events.append(self._listing(e, hid, ta, t_rect))
         rect: Data = {"hazard_id": hid, "by": holder_at(e.gm, t_rect), "measures": r.choice(D.MEASURES)}
         rect["cost_cny"] = r.randint(5, 300) * 10000 if major else r.randint(2, 800) * 100
         events.append((t_rect, "hazard.rectified", rect))
@@ -404,31 +414,58 @@ class Activity:
             if not out.add(minute, type_, payload, cut):
                 break
 
+    def _listing(self, e: Enterprise, hid: str, handed_over: int, rectified: int) -> tuple[int, str, Data]:
+        """挂牌督办 of a major hazard: during the campaign at the city's meeting on the 30th
+        (“580”: “0”，即每月 30 号召开专题会议，挂牌督办，限期清零) if it is still open then; else
+        at the county, the city or (rarely) the province a few days after its hand-over."""
+        r, county = self.r, e.township.county
+        meeting = _next_meeting(handed_over + 60)
+        if meeting is not None and meeting < rectified:
+            data = {
+                "hazard_id": hid,
+                "level": "city",
+                "supervisor": self.c.city_yjj,
+                "basis": "“580”清零制度专题会议挂牌督办",
+            }
+            return meeting, "hazard.supervision_listed", data
+        roll = r.random()
+        if roll < 0.05:
+            level, supervisor = "province", "370000-YJT"
+        elif e.risk == "red" or roll < 0.35:
+            level, supervisor = "city", self.c.city_yjj
+        else:
+            level, supervisor = "county", f"{county.code}-YJJ"
+        label = {"province": "省级", "city": "市级", "county": "县级"}[level]
+        data = {"hazard_id": hid, "level": level, "supervisor": supervisor, "basis": f"{label}挂牌督办"}
+        return min(handed_over + r.randint(1, 3) * DAY, rectified - 60), "hazard.supervision_listed", data
+
     # --- the work groups' weekly visits (市包县, 每周一次现场办公) -----------------------------
 
     def _group_visits(self, start: int, end: int) -> None:
+        """二(三)1: 每周到所包县区开展一次现场办公 — a ``visit.made`` by the group to each county it
+        covers, once in each calendar week of the campaign (now and then one is missed)."""
         r = self.r
-        first = max(start, CAMPAIGN_START)
-        monday = first + ((7 - ((first // DAY + 1) % 7)) % 7) * DAY  # 2019-01-01 was a Tuesday
-        while monday < end:
-            for _, leader, deps, mems, counties in self.c.groups:
+        monday = start + ((7 - ((start // DAY + 1) % 7)) % 7) * DAY  # the month's first; 2019-01-01 was a Tuesday
+        while monday < min(end, CAMPAIGN_END):
+            if monday + 7 * DAY <= CAMPAIGN_START:
+                monday += 7 * DAY
+                continue
+            for gid, leader, deps, mems, counties in self.c.groups:
                 for county in counties:
-                    if r.random() < 0.92:
-                        t = monday + r.randint(0, 3) * DAY + r.randint(540, 900)
-                        inspectors = [r.choice([leader, *deps]), *r.sample(mems, min(len(mems), r.randint(1, 2)))]
-                        self.out.add(
-                            t,
-                            "inspection.conducted",
-                            {
-                                "inspection_id": self.next_id("INS", self.year_of(t), 6),
-                                "unit_id": county,
-                                "kind": "supervision",
-                                "inspectors": inspectors,
-                                "result": r.choice(
-                                    ("督导检查，现场办公", "督导隐患排查治理进展", "督导非法违法行为打击情况")
-                                ),
-                            },
-                        )
+                    if r.random() >= 0.93:
+                        continue
+                    t = monday + r.randint(0, 4) * DAY + r.randint(540, 900)  # a working day, 09:00–15:00
+                    if not CAMPAIGN_START <= t < CAMPAIGN_END:
+                        continue
+                    visit: Data = {
+                        "visit_id": self.next_id("VIS", self.year_of(t), 5),
+                        "holder": gid,
+                        "target": county,
+                        "purpose": "on_site_office",
+                        "participants": [r.choice([leader, *deps]), *r.sample(mems, min(len(mems), r.randint(1, 2)))],
+                        "note": r.choice(D.VISIT_NOTES),
+                    }
+                    self.out.add(t, "visit.made", visit)
             monday += 7 * DAY
 
     # --- accidents ----------------------------------------------------------------------------
@@ -507,15 +544,12 @@ class Activity:
             ),
         ]
         opened = (t // DAY + 1) * DAY + 9 * 60
-        campaign = CAMPAIGN_START <= t < CAMPAIGN_END
         level, led_by = {
             "general": ("county", county.code),
             "larger": ("city", "371300"),
             "major": ("province", "370000"),
         }[grade]
         investigation: Data = {"accident_id": aid, "level": level, "led_by": led_by}
-        if grade == "general" and campaign:
-            investigation.update(level="city", elevated=True, led_by=c.city_yjj)
         events.append((opened, "accident.investigation_opened", investigation))
         concluded = opened + r.randint(30, 75) * DAY
         terr = holder_at(e.terr, t)
@@ -524,7 +558,8 @@ class Activity:
             responsible.append({"holder": e.deputy, "responsibility": "management"})
         responsible.append({"holder": terr, "responsibility": "supervisory", "note": "属地监管不到位"})
         if grade != "general":
-            responsible.append({"holder": tw.deputy, "responsibility": "leadership", "note": "分管领导责任"})
+            deputy = holder_at(tw.deputies, t)
+            responsible.append({"holder": deputy, "responsibility": "leadership", "note": "分管领导责任"})
             responsible.append(
                 {
                     "holder": county.industry_person[e.industry],
@@ -607,9 +642,17 @@ class Activity:
     # --- illegal sites (非法窝点) and the 撤职 rule ---------------------------------------------
 
     def _illegal_sites(self, start: int, days: int) -> None:
+        """Sites found by the townships; most stopped at once, the rest stopped later — except,
+        from the provincial rule's date, one per township a month left to cost the township's
+        heads of government (主要负责人和分管负责人) their posts."""
         r = self.r
+        crackdown = start < CAMPAIGN_END and start + days * DAY > CAMPAIGN_START  # 二(四) 挨家挨户排查
         found = sorted(
-            (self.work_minute(start, min(days, 20)), r.choice(self.c.townships)) for _ in range(self._poisson(5.0))
+            (
+                (self.work_minute(start, min(days, 25)), r.choice(self.c.townships))
+                for _ in range(self._poisson(12.0 if crackdown else 5.0))
+            ),
+            key=lambda site: site[0],
         )
         dismissed: set[str] = set()
         for t, tw in found:
@@ -620,43 +663,69 @@ class Activity:
                 "illegal_site.found",
                 {"site_id": sid, "unit_id": tw.code, "description": r.choice(D.ILLEGAL_SITES), "stopped": stopped},
             )
-            if stopped or tw.code in dismissed or r.random() < 0.4:
+            if stopped:
+                continue
+            if t < CAMPAIGN_START or tw.code in dismissed or r.random() < 0.5:
+                self._stop(sid, tw, t + r.randint(1, 12) * DAY + r.randint(0, 480))
                 continue
             dismissed.add(tw.code)
-            t_s = t + r.randint(5, 8) * DAY
-            old = holder_at(tw.principal, t_s)
-            for target in (old, tw.deputy):
-                self.out.add(
-                    t_s,
-                    "sanction.imposed",
-                    {
-                        "sanction_id": self.next_id("SAN", self.year_of(t_s), 5),
-                        "target": target,
-                        "kind": "dismissal",
-                        "basis_refs": [f"illegal_site:{sid}", POLICY_ID]
-                        if t_s > CAMPAIGN_START
-                        else [f"illegal_site:{sid}"],
-                        "issued_by": "371300",
-                        "note": "非法违法企业（窝点）未有效停产，予以撤职",
-                    },
-                )
-            new = f"P-{tw.code}-{tw.next_person:03d}"
-            tw.next_person += 1
-            day = (t_s // DAY + 3) * DAY
-            self.c.person(day - DAY + 9 * 60, new, "党委书记", tw.code)
-            aid = f"A-{tw.code}-PRINCIPAL-{len(tw.principal) + 1}"
-            self.c.assign(
-                day + 9 * 60,
-                aid,
-                "principal",
-                new,
-                tw.code,
-                day,
-                supersedes=tw.principal_assignment,
-                basis="市委组织部任免通知",
+            self._dismiss(tw, sid, t + r.randint(5, 8) * DAY)
+
+    def _stop(self, site_id: str, tw: Township, t: int) -> None:
+        data = {"site_id": site_id, "by": holder_at(tw.deputies, t), "measures": self.r.choice(D.STOP_MEASURES)}
+        self.out.add(t, "illegal_site.stopped", data)
+
+    def _dismiss(self, tw: Township, site_id: str, t: int) -> None:
+        """撤职 of the township's 主要负责人 and 分管负责人, decided by the 县委 (who manages them),
+        their successors appointed, their 乡包企 duties handed over, and the site stopped."""
+        county = tw.county
+        old = (holder_at(tw.principal, t), holder_at(tw.deputies, t))
+        for target in old:
+            self.out.add(
+                t,
+                "sanction.imposed",
+                {
+                    "sanction_id": self.next_id("SAN", self.year_of(t), 5),
+                    "target": target,
+                    "kind": "dismissal",
+                    "basis_refs": [f"illegal_site:{site_id}", PROVINCE_POLICY],
+                    "issued_by": county.code,
+                    "note": "乡镇辖区一个月内发现非法企业且没有采取有效制止措施，县委决定撤职",
+                },
             )
-            tw.principal.append((day, new))
-            tw.principal_assignment = aid
+        day = (t // DAY + 3) * DAY
+        _, head_title, deputy_title = township_titles(tw)
+        basis = f"中共{county.name}委员会任免通知"
+        new: list[str] = []
+        for title, timeline, role in ((head_title, tw.principal, "principal"), (deputy_title, tw.deputies, "deputy")):
+            pid = f"P-{tw.code}-{tw.next_person:03d}"
+            tw.next_person += 1
+            self.c.person(day - DAY + 9 * 60, pid, title, tw.code)
+            new.append(pid)
+            if role == "principal":
+                aid = f"A-{tw.code}-PRINCIPAL-{len(timeline) + 1}"
+                self.c.assign(day + 9 * 60, aid, "principal", pid, tw.code, day, supersedes=tw.principal_assignment,
+                              basis=basis)  # fmt: skip
+                tw.principal_assignment = aid
+            else:
+                aid = f"A-{tw.code}-DEPUTY-{len(timeline) + 1}"
+                self.c.assign(day + 9 * 60, aid, "deputy_in_charge", pid, tw.code, day,
+                              supersedes=tw.deputy_assignment, basis=basis)  # fmt: skip
+                tw.deputy_assignment = aid
+            timeline.append((day, pid))
+        self._hand_over_covering(tw, dict(zip(old, new, strict=True)), day)
+        self._stop(site_id, tw, day + DAY + 10 * 60)
+
+    def _hand_over_covering(self, tw: Township, successor: dict[str, str], day: int) -> None:
+        """乡包企: the enterprises a dismissed official covered pass to the successor."""
+        for e in tw.enterprises:
+            since, holder = e.cover[-1]
+            if holder not in successor or since >= day or (e.closed_at is not None and e.closed_at <= day + 9 * 60):
+                continue
+            aid = f"A-{e.key}-COVERS-{len(e.cover) + 1}"
+            self.c.assign(day + 9 * 60, aid, "covers", successor[holder], e.uid, day, supersedes=e.cover_assignment)
+            e.cover.append((day, successor[holder]))
+            e.cover_assignment = aid
 
     # --- monthly and half-monthly reports --------------------------------------------------------
 
@@ -702,50 +771,42 @@ class Activity:
                 },
             )
 
-    # --- exams (November) and quarterly evaluations -----------------------------------------------
+    # --- exams (二(五)) and quarterly evaluations (二(一)) -------------------------------------------
 
     def _exams(self, start: int) -> None:
+        """二(五): by 12-13 the above-scale principals of the listed industries (and of transport,
+        construction, special equipment) sit the exam; a 负责人 in an industry the 应急管理系统
+        supervises who fails the retake may not stay in post (一律不得继续担任现职): the
+        enterprise appoints another. Elsewhere a letter goes to the authority (no event)."""
         r = self.r
         day = start + 9 * DAY + 9 * 60
-        people = [
-            (holder_at(e.gm, day), "主要负责人安全生产知识考试")
-            for e in self.c.enterprises
-            if e.closed_at is None and e.risk in ("red", "orange")
-        ]
-        for tw in self.c.townships:
-            people.append((holder_at(tw.principal, day), "乡镇街道党政主要负责人安全生产履职能力考试"))
-            people.append((tw.deputy, "乡镇街道党政主要负责人安全生产履职能力考试"))
-        for pid, subject in people:
+        for e in self.c.enterprises:
+            if e.closed_at is not None or not e.above or e.industry not in D.EXAM_INDUSTRIES + D.EXAM_ALSO:
+                continue
+            pid = holder_at(e.gm, day)
+            subject = "主要负责人安全生产知识考试"
             score = max(20, min(100, round(r.gauss(80, 10))))
             self.out.add(
                 day, "exam.taken", {"person_id": pid, "subject": subject, "score": score, "passed": score >= 60}
             )
-            if score < 60:
-                again = day + 14 * DAY
-                score2 = max(40, min(100, round(r.gauss(78, 9))))
-                self.out.add(
-                    again,
-                    "exam.taken",
-                    {"person_id": pid, "subject": f"{subject}（补考）", "score": score2, "passed": score2 >= 60},
-                )
-                if score2 < 60:
-                    self.out.add(
-                        again + 7 * DAY,
-                        "sanction.imposed",
-                        {
-                            "sanction_id": self.next_id("SAN", self.year_of(again), 5),
-                            "target": pid,
-                            "kind": "reassignment",
-                            "basis_refs": [f"person:{pid}", POLICY_ID],
-                            "issued_by": "371300-AWH",
-                            "note": "考试两次不合格，不得继续担任主要负责人",
-                        },
-                    )
+            if score >= 60:
+                continue
+            again = day + 14 * DAY
+            score2 = max(40, min(100, round(r.gauss(78, 9))))
+            retake = {"person_id": pid, "subject": f"{subject}（补考）", "score": score2, "passed": score2 >= 60}
+            self.out.add(again, "exam.taken", retake)
+            if score2 < 60 and e.industry in D.EXAM_INDUSTRIES:
+                removed = f"{D.BASIS_119} 二(五)3：考试不合格，不得继续担任现职"
+                self._principal_handover(e, (again // DAY + 7) * DAY, basis=removed)
 
     def _evaluations(self, date: dt.date, end: int) -> None:
+        """The quarter's 执法评估 (scored on its last day; 2019Q4 on 12-25, so that the 全市点评大会
+        can act on it within the campaign: 警示 for the last county, 表态发言 for the last two
+        counties and departments, the 市安委会 interviewing the last ten townships' 党政主要负责人)."""
         r = self.r
         period = f"{date.year}Q{(date.month - 1) // 3 + 1}"
-        t = end - DAY + 16 * 60
+        campaign_quarter = period == "2019Q4"
+        t = minute_of(dt.date(2019, 12, 25)) + 16 * 60 if campaign_quarter else end - DAY + 16 * 60
         by_county: dict[str, int] = {}
         for tw in self.c.townships:
             by_county[tw.county.code] = by_county.get(tw.county.code, 0) + self.accidents_in.get(tw.code, 0)
@@ -771,24 +832,52 @@ class Activity:
                     {"unit_id": unit, "period": period, "score": score, "scope": scope, "rank": rank},
                 )
         self.accidents_in = {}
-        t_s = end + 6 * DAY + 10 * 60
-        if t_s < CAMPAIGN_START:  # the ranking consequences are the campaign's (临应急发〔2019〕119号 二(一)3)
-            return
+        if campaign_quarter:
+            self._ranking_consequences(period, t + 5 * DAY - 6 * 60, county_scores, town_scores, dept_scores)
+
+    def _ranking_consequences(
+        self,
+        period: str,
+        t: int,
+        county_scores: list[tuple[float, str]],
+        town_scores: list[tuple[float, str]],
+        dept_scores: list[tuple[float, str]],
+    ) -> None:
         towns = {tw.code: tw for tw in self.c.townships}
-        outcomes: list[tuple[str, str]] = [(county_scores[-1][1], "warning")]
-        outcomes += [(code, "statement") for _, code in county_scores[-2:]]
-        outcomes += [(code, "statement") for _, code in dept_scores[-2:]]
-        outcomes += [(holder_at(towns[code].principal, t_s), "interview") for _, code in town_scores[-10:]]
-        for target, kind in outcomes:
+        outcomes: list[tuple[str, str, str]] = [(county_scores[-1][1], "admonition", "执法评估排名倒数第1，予以警示")]
+        outcomes += [
+            (code, "statement", "执法评估排名倒数后2名，在全市点评大会上做表态发言") for _, code in county_scores[-2:]
+        ]
+        outcomes += [
+            (code, "statement", "执法评估排名倒数后2名，在全市点评大会上做表态发言") for _, code in dept_scores[-2:]
+        ]
+        for _, code in town_scores[-10:]:
+            tw = towns[code]
+            for head in (tw.secretary, holder_at(tw.principal, t)):
+                outcomes.append((head, "interview", "执法评估排名后10位，市安委会领导约谈党政主要负责人"))
+        for target, kind, note in outcomes:
             self.out.add(
-                t_s,
+                t,
                 "sanction.imposed",
                 {
-                    "sanction_id": self.next_id("SAN", self.year_of(t_s), 5),
+                    "sanction_id": self.next_id("SAN", self.year_of(t), 5),
                     "target": target,
                     "kind": kind,
                     "basis_refs": [POLICY_ID],
                     "issued_by": "371300-AWH",
-                    "note": f"{period}考核排名靠后",
+                    "note": f"{period}{note}",
                 },
             )
+
+
+def _next_meeting(after: int) -> int | None:
+    """The first 580 meeting (the 30th, 10:00) at or after minute ``after``, during the campaign."""
+    day = dt.date(2019, 1, 1) + dt.timedelta(days=after // DAY)
+    for month_offset in range(3):
+        year, month = day.year + (day.month - 1 + month_offset) // 12, (day.month - 1 + month_offset) % 12 + 1
+        if month == 2:
+            continue
+        meeting = minute_of(dt.date(year, month, 30)) + 10 * 60
+        if meeting >= after:
+            return meeting if CAMPAIGN_START <= meeting < CAMPAIGN_END else None
+    return None

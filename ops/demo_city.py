@@ -3,6 +3,15 @@
 ``Out`` holds events in day buckets and releases them in (time, generation order), so that
 the log is chronological and every registration precedes what refers to it. Times are whole
 minutes since 2019-01-01T00:00+08:00.
+
+As the notices state it (临应急发〔2019〕119号): every division has two heads under 党政同责 (a
+``party_secretary`` beside the head of government, the ``principal``); county 应急局 cadres
+cover the townships (县包乡, 全市应急系统…干部职工全部下沉一级) and township officials the
+enterprises (乡包企); the industry supervisor is the department that 管行业 (住建 for
+construction and gas, 交通 for transport …); and from the notice's date, 2019-10-19
+(自即日起), to 12-31 the nine 包县区督导工作组 of Annex 1, each led by a 县级干部 of the bureau,
+cover one or two counties (市包县, a 临时工作机制), and the nine measures have their 牵头领导.
+The city adopts the campaign's ready policy and the provincial rule it quotes.
 """
 
 from __future__ import annotations
@@ -14,13 +23,16 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from ledger.policies import adoption, ready_policy
 from ops import demo_data as D
 
 DAY = 1440
 EPOCH = dt.date(2019, 1, 1)
-CAMPAIGN_START = (dt.date(2019, 10, 1) - EPOCH).days * DAY
+#: 自即日起至 12 月 31 日: from the notice's date to the end of the year (valid_to exclusive)
+CAMPAIGN_START = (dt.date(2019, 10, 19) - EPOCH).days * DAY
 CAMPAIGN_END = (dt.date(2020, 1, 1) - EPOCH).days * DAY
-POLICY_ID = "POL-371300-2019-119"
+POLICY_ID = D.CAMPAIGN_POLICY
+PROVINCE_POLICY = D.PROVINCE_POLICY
 
 Data = dict[str, Any]
 
@@ -75,6 +87,16 @@ class Out:
         self.floor = max(self.floor, until)
 
 
+def township_titles(tw: Township) -> tuple[str, str, str]:
+    """(党委书记, head of government, deputy in charge) as a 街道, 镇 or 乡 names them."""
+    kind = "街道" if tw.name.endswith("街道") else tw.name[-1]
+    return {
+        "街道": ("党工委书记", "办事处主任", "分管安全生产副主任"),
+        "镇": ("党委书记", "镇长", "分管安全生产副镇长"),
+        "乡": ("党委书记", "乡长", "分管安全生产副乡长"),
+    }[kind]
+
+
 def holder_at(timeline: list[tuple[int, str]], minute: int) -> str:
     """Who held a post at ``minute`` (the timeline is ``(from, holder)`` in order)."""
     current = timeline[0][1]
@@ -93,7 +115,7 @@ class County:
     short: str
     head: str = ""
     deputy: str = ""
-    leaders: list[str] = field(default_factory=list)
+    secretary: str = ""
     yjj_head: str = ""
     yjj_staff: list[str] = field(default_factory=list)
     industry_person: dict[str, str] = field(default_factory=dict)
@@ -107,16 +129,25 @@ class Township:
     code: str
     name: str
     county: County
-    principal: list[tuple[int, str]] = field(default_factory=list)
+    principal: list[tuple[int, str]] = field(default_factory=list)  # the head of government
     principal_assignment: str = ""
-    deputy: str = ""
-    mayor: str = ""
+    deputies: list[tuple[int, str]] = field(default_factory=list)  # the deputy in charge
+    deputy_assignment: str = ""
+    secretary: str = ""  # 党委书记 / 党工委书记
     chief: str = ""
     staff: list[str] = field(default_factory=list)
     next_person: int = 1
     weight: float = 1.0
     quality: float = 85.0
     enterprises: list[Enterprise] = field(default_factory=list)
+
+    @property
+    def mayor(self) -> str:
+        return self.principal[-1][1]
+
+    @property
+    def deputy(self) -> str:
+        return self.deputies[-1][1]
 
 
 @dataclass(slots=True)
@@ -134,6 +165,8 @@ class Enterprise:
     deputy: str | None = None
     terr: list[tuple[int, str]] = field(default_factory=list)
     terr_assignment: str = ""
+    cover: list[tuple[int, str]] = field(default_factory=list)  # 乡包企
+    cover_assignment: str = ""
     handovers: int = 0
     closed_at: int | None = None
 
@@ -163,7 +196,6 @@ class City:
         self.city_yjj = "371300-YJJ"
         self.city_departments: list[str] = []
         self.city_head = self.city_deputy = self.yjj_head = ""
-        self.yjj_deputies: list[str] = []
         self.zf_staff: list[str] = []
         self.special_group: list[str] = []
         self._keys: set[str] = set()
@@ -221,7 +253,8 @@ class City:
         for county in self.counties:
             self._register_county(county)
         self._work_groups()
-        self._policy()
+        self._lead_officials()
+        self._policies()
 
     def _province_and_city(self) -> None:
         t = 0
@@ -230,7 +263,9 @@ class City:
         self.unit(t, D.CITY[0], "city", D.CITY[1], D.PROVINCE[0])
         self.city_head = self.person(t, "P-371300-001", "市长", "371300")
         self.city_deputy = self.person(t, "P-371300-002", "分管安全生产副市长", "371300")
+        secretary = self.person(t, "P-371300-003", "市委书记", "371300")
         self.assign(t, "A-371300-PRINCIPAL", "principal", self.city_head, "371300", t)
+        self.assign(t, "A-371300-SECRETARY", "party_secretary", secretary, "371300", t)
         self.assign(t, "A-371300-DEPUTY", "deputy_in_charge", self.city_deputy, "371300", t)
         for suffix, name, kind, parent in D.CITY_DEPARTMENTS:
             uid = f"371300-{suffix}"
@@ -239,15 +274,11 @@ class City:
                 self.city_departments.append(uid)
         self.yjj_head = self.person(t, "P-371300-YJJ-001", "市应急管理局局长", self.city_yjj)
         self.assign(t, "A-371300-YJJ-PRINCIPAL", "principal", self.yjj_head, self.city_yjj, t)
-        self.yjj_deputies = [
-            self.person(t, f"P-371300-YJJ-00{i}", "市应急管理局副局长", self.city_yjj) for i in (2, 3, 4)
-        ]
-        for suffix, name, _, _parent in D.CITY_DEPARTMENTS[1:4]:
-            self.person(t, f"P-371300-{suffix}-001", name.removeprefix("市应急管理局") + "科长", f"371300-{suffix}")
-        self.zf_staff = [
-            self.person(t, f"P-371300-YJJ-ZF-00{i}", "执法支队支队长" if i == 1 else "执法人员", "371300-YJJ-ZF")
-            for i in range(1, 6)
-        ]
+        for suffix, name in D.BUREAU_SECTIONS:  # the 责任科室单位 the notice names
+            uid = self.unit(t, f"{self.city_yjj}-{suffix}", "department", name, self.city_yjj)
+            head = "支队长" if suffix == "ZF" else "组长"
+            self.person(t, f"P-{uid}-001", name.removeprefix("市应急局") + head, uid)
+        self.zf_staff = [self.person(t, f"P-371300-YJJ-ZF-00{i}", "执法人员", "371300-YJJ-ZF") for i in range(2, 7)]
         self.experts = [
             self.person(
                 t,
@@ -316,23 +347,20 @@ class City:
                 return code, key
 
     def _register_county(self, c: County) -> None:
-        t, r = 0, self.r
+        t = 0
         is_zone = c.kind == "dev_zone"
         self.unit(t, c.code, c.kind, c.name, "371300")
         head_title = "管委会主任" if is_zone else ("区长" if c.name.endswith("区") else "县长")
         deputy_title = (
             "管委会分管副主任" if is_zone else ("分管安全生产副区长" if c.name.endswith("区") else "分管安全生产副县长")
         )
+        secretary_title = "党工委书记" if is_zone else ("区委书记" if c.name.endswith("区") else "县委书记")
         c.head = self.person(t, f"P-{c.code}-001", head_title, c.code)
         c.deputy = self.person(t, f"P-{c.code}-002", deputy_title, c.code)
+        c.secretary = self.person(t, f"P-{c.code}-003", secretary_title, c.code)
         self.assign(t, f"A-{c.code}-PRINCIPAL", "principal", c.head, c.code, t)
+        self.assign(t, f"A-{c.code}-SECRETARY", "party_secretary", c.secretary, c.code, t)
         self.assign(t, f"A-{c.code}-DEPUTY", "deputy_in_charge", c.deputy, c.code, t)
-        c.leaders = [c.deputy]
-        for i in range(max(0, math.ceil(len(c.townships) / 4) - 1)):
-            title = r.choice(
-                ("常委、副区长" if c.name.endswith("区") else "常委、副县长", "人大常委会副主任", "政协副主席")
-            )
-            c.leaders.append(self.person(t, f"P-{c.code}-{i + 3:03d}", title, c.code))
         for suffix, pattern in D.COUNTY_DEPARTMENTS:
             uid = self.unit(t, f"{c.code}-{suffix}", "department", pattern.format(c.name), c.code)
             c.departments.append(uid)
@@ -355,31 +383,32 @@ class City:
             c.industry_person[industry] = self.person(
                 t, f"P-{c.code}-{dept}-{counters[dept]:03d}", title, f"{c.code}-{dept}"
             )
+        # 县包乡: a cadre of the county 应急局 for each township (全市应急系统…全部下沉一级)
+        ranks = ("应急管理局一级主任科员", "应急管理局二级主任科员", "应急管理局四级主任科员", "应急管理局科员")
         for i, tw in enumerate(c.townships):
-            self._register_township(tw, c.leaders[i % len(c.leaders)])
+            cadre = self.person(t, f"P-{yjj}-{101 + i:03d}", ranks[i % len(ranks)], yjj)
+            self._register_township(tw, cadre)
 
     def _register_township(self, tw: Township, coverer: str) -> None:
         t, r, c = 0, self.r, self.county_of(tw)
         self.unit(t, tw.code, "township", tw.name, c.code)
-        kind = "街道" if tw.name.endswith("街道") else tw.name[-1]
-        titles = {
-            "街道": ("党工委书记", "办事处主任", "分管安全生产副主任"),
-            "镇": ("党委书记", "镇长", "分管安全生产副镇长"),
-            "乡": ("党委书记", "乡长", "分管安全生产副乡长"),
-        }[kind]
-        secretary = self.person(t, f"P-{tw.code}-001", titles[0], tw.code)
-        tw.mayor = self.person(t, f"P-{tw.code}-002", titles[1], tw.code)
-        tw.deputy = self.person(t, f"P-{tw.code}-003", titles[2], tw.code)
+        titles = township_titles(tw)
+        tw.secretary = self.person(t, f"P-{tw.code}-001", titles[0], tw.code)
+        mayor = self.person(t, f"P-{tw.code}-002", titles[1], tw.code)
+        deputy = self.person(t, f"P-{tw.code}-003", titles[2], tw.code)
         tw.chief = self.person(t, f"P-{tw.code}-004", "安监站站长", tw.code)
         staff_n = max(1, math.ceil(len(tw.enterprises) / 30))
         tw.staff = [tw.chief] + [
             self.person(t, f"P-{tw.code}-{i:03d}", "安监员", tw.code) for i in range(5, 5 + staff_n)
         ]
         tw.next_person = 5 + staff_n
-        tw.principal = [(t, secretary)]
-        tw.principal_assignment = self.assign(t, f"A-{tw.code}-PRINCIPAL", "principal", secretary, tw.code, t)
-        self.assign(t, f"A-{tw.code}-DEPUTY", "deputy_in_charge", tw.deputy, tw.code, t)
-        self.assign(t, f"A-{c.code}-{tw.code}", "covers", coverer, tw.code, t, basis="县包乡责任分工")
+        tw.principal = [(t, mayor)]
+        tw.principal_assignment = self.assign(t, f"A-{tw.code}-PRINCIPAL", "principal", mayor, tw.code, t)
+        self.assign(t, f"A-{tw.code}-SECRETARY", "party_secretary", tw.secretary, tw.code, t)
+        tw.deputies = [(t, deputy)]
+        tw.deputy_assignment = self.assign(t, f"A-{tw.code}-DEPUTY", "deputy_in_charge", deputy, tw.code, t)
+        basis = f"{c.name}应急管理局包保责任分工（县包乡）"
+        self.assign(t, f"A-{c.code}-{tw.code}", "covers", coverer, tw.code, t, basis=basis)
         coverers = (tw.mayor, tw.deputy, tw.chief)
         for i, ent in enumerate(tw.enterprises):
             self._register_enterprise(ent, coverers[i % 3], tw.staff[i % len(tw.staff)], r)
@@ -405,7 +434,8 @@ class City:
         if e.above:
             e.deputy = self.person(t, f"P-{e.key}-AQ", r.choice(("分管安全副总经理", "安全总监")), e.uid)
             self.assign(t, f"A-{e.key}-DEPUTY", "deputy_in_charge", e.deputy, e.uid, t)
-        self.assign(t, f"A-{e.key}-COVERS", "covers", coverer, e.uid, t)
+        e.cover = [(t, coverer)]
+        e.cover_assignment = self.assign(t, f"A-{e.key}-COVERS", "covers", coverer, e.uid, t)
         e.terr = [(t, territorial)]
         e.terr_assignment = self.assign(t, f"A-{e.key}-TERR", "territorial", territorial, e.uid, t)
         self.assign(
@@ -419,7 +449,9 @@ class City:
                 r.choice(self.experts),
                 e.uid,
                 CAMPAIGN_START,
+                valid_to=CAMPAIGN_END,
                 basis=D.BASIS_119,
+                note="二(六)3: 不放心企业，一企一个专家组，24小时驻厂监督",
             )
 
     @staticmethod
@@ -427,49 +459,51 @@ class City:
         return tw.county
 
     def _work_groups(self) -> None:
-        """Annex 1: nine 包县区督导工作组 (市包县) and the 专项督查工作组, from the campaign's start."""
-        t = CAMPAIGN_START - 2 * DAY + 9 * 60
+        """Annex 1 (县级干部包县区临时工作机制): nine 包县区督导工作组, each led by a 县级干部 of
+        the bureau, covering one or two counties from the notice's date to 12-31, and the
+        专项督查组; Annex 2: the dispatchers of the ten Friday meetings."""
+        t = CAMPAIGN_START + 9 * 60
+        campaign = {"valid_to": CAMPAIGN_END, "basis": D.BASIS_119}
+        ranks = ("市应急管理局副局长", "市应急管理局党委委员、副局长", "市应急管理局总工程师", "市应急管理局二级调研员")
+        staff = ("市应急管理局四级调研员", "市应急管理局一级主任科员", "市应急管理局二级主任科员")
         for number, ordinal, counties, deputies, members in D.WORK_GROUPS:
-            gid = self.unit(t, f"371300-DD{number}", "work_group", f"市第{ordinal}督导工作组", "371300")
-            leader = self.person(t, f"P-{gid}-01", f"市第{ordinal}督导工作组组长", gid)
-            deps = [self.person(t, f"P-{gid}-0{i + 2}", "副组长", gid) for i in range(deputies)]
-            mems = [self.person(t, f"P-{gid}-0{i + 2 + deputies}", "成员", gid) for i in range(members)]
-            self.assign(t, f"A-DD{number}-LEADER", "group_leader", leader, gid, CAMPAIGN_START, basis=D.BASIS_119)
+            name = f"包县区督导工作组{ordinal}组"
+            gid = self.unit(t, f"371300-DD{number}", "work_group", name, self.city_yjj)
+            leader = self.person(t, f"P-371300-YJJ-{number + 1:03d}", ranks[number % len(ranks)], self.city_yjj)
+            deps = [self.person(t, f"P-{gid}-0{i + 2}", staff[i % 3], self.city_yjj) for i in range(deputies)]
+            mems = [
+                self.person(t, f"P-{gid}-0{i + 2 + deputies}", staff[(i + 1) % 3], self.city_yjj)
+                for i in range(members)
+            ]
+            self.assign(t, f"A-DD{number}-LEADER", "group_leader", leader, gid, CAMPAIGN_START, **campaign)
             for i, p in enumerate(deps, 1):
-                self.assign(t, f"A-DD{number}-DEPUTY{i}", "group_deputy", p, gid, CAMPAIGN_START, basis=D.BASIS_119)
+                self.assign(t, f"A-DD{number}-DEPUTY{i}", "group_deputy", p, gid, CAMPAIGN_START, **campaign)
             for i, p in enumerate(mems, 1):
-                self.assign(t, f"A-DD{number}-MEMBER{i}", "group_member", p, gid, CAMPAIGN_START, basis=D.BASIS_119)
+                self.assign(t, f"A-DD{number}-MEMBER{i}", "group_member", p, gid, CAMPAIGN_START, **campaign)
             for code in counties:
-                self.assign(t, f"A-DD{number}-{code}", "covers", gid, code, CAMPAIGN_START, basis=D.BASIS_119)
+                self.assign(t, f"A-DD{number}-{code}", "covers", gid, code, CAMPAIGN_START, **campaign)
             self.groups.append((gid, leader, deps, mems, counties))
         gid = "371300-ZXDC"
+        titles = (
+            "市应急管理局党委委员",
+            "市应急管理局四级调研员",
+            "市应急管理局四级调研员",
+            "市应急管理局一级主任科员",
+            "市应急管理局二级主任科员",
+        )
         self.special_group = [
-            self.person(t, f"P-{gid}-0{i}", title, gid)
-            for i, title in enumerate(("组长", "副组长", "副组长", "成员", "成员"), 1)
+            self.person(t, f"P-{gid}-0{i}", title, self.city_yjj) for i, title in enumerate(titles, 1)
         ]
-        for i, (p, role) in enumerate(
-            zip(
-                self.special_group,
-                ("group_leader", "group_deputy", "group_deputy", "group_member", "group_member"),
-                strict=True,
-            )
-        ):
-            self.assign(t, f"A-ZXDC-{i + 1}", role, p, gid, CAMPAIGN_START, basis=D.BASIS_119)
-        # Annex 2: the dispatchers (总调度人) of the ten Friday meetings, two hours each
-        for month, day, group in D.DISPATCH_MEETINGS:
-            start = minute_of(dt.date(2019, month, day)) + 15 * 60
+        roles = ("group_leader", "group_deputy", "group_deputy", "group_member", "group_member")
+        for i, (p, role) in enumerate(zip(self.special_group, roles, strict=True)):
+            self.assign(t, f"A-ZXDC-{i + 1}", role, p, gid, CAMPAIGN_START, **campaign)
+        for month, day, group in D.DISPATCH_MEETINGS:  # two hours each, from 15:00
+            begins = minute_of(dt.date(2019, month, day)) + 15 * 60
             holder = self.special_group[0] if group == 0 else self.groups[group - 1][1]
-            self.assign(
-                start - 3 * DAY + 10 * 60 - 15 * 60,
-                f"A-DISPATCH-2019{month:02d}{day:02d}",
-                "dispatcher",
-                holder,
-                "371300",
-                start,
-                valid_to=start + 120,
-                basis=D.BASIS_119,
-            )
-        # a back-dated correction: the groups actually arrived a week early (补录)
+            when = max(t + 60, begins - 3 * DAY - 5 * 60)
+            self.assign(when, f"A-DISPATCH-2019{month:02d}{day:02d}", "dispatcher", holder, "371300", begins,
+                        valid_to=begins + 120, basis=D.BASIS_119)  # fmt: skip
+        # a correction recorded later (补录): three groups actually arrived on Monday 10-21
         fix = minute_of(dt.date(2019, 12, 2)) + 10 * 60
         for group_id, *_, covered in self.groups[:3]:
             group_number = group_id.removeprefix("371300-DD")
@@ -478,33 +512,30 @@ class City:
                 "assignment.corrected",
                 {
                     "assignment_id": f"A-DD{group_number}-{covered[-1]}",
-                    "valid_from": self.out.ts(CAMPAIGN_START - 6 * DAY),
+                    "valid_from": self.out.ts(minute_of(dt.date(2019, 10, 21))),
                     "reason": "按督导组实际进驻日期更正（补录）",
                 },
             )
 
-    def _policy(self) -> None:
-        self.out.add(
-            CAMPAIGN_START - 2 * DAY + 16 * 60,
-            "policy.adopted",
-            {
-                "policy_id": POLICY_ID,
-                "jurisdiction": "371300",
-                "rules": {
-                    "accident_report_minutes": {"initial": 20, "written": 60, "detailed": 120},
-                    "hazard_progress_days": 15,
-                    "monthly_report_day": 1,
-                    "covering_visit_days": 7,
-                    "principal_inspection_days": 31,
-                    "illegal_sites_dismissal": {"township": 1, "county": 2},
-                    "ranking": {"county_warning": 1, "county_statement": 2, "township_interview": 10},
-                    "elevate_general_accidents": True,
-                    "major_hazard_requires_suspension": True,
-                    "investigation_report_days": 60,
-                },
-                "basis": D.BASIS_119,
-                "valid_from": self.out.ts(CAMPAIGN_START),
-                "valid_to": self.out.ts(CAMPAIGN_END - 1).replace(":00+08:00", ":59+08:00"),
-                "name": "全市安全生产大排查大整治攻坚行动",
-            },
-        )
+    def _lead_officials(self) -> None:
+        """二、工作措施: each measure's 牵头领导 (the 县级干部 the notice names, here the leaders of
+        the groups they lead); for (三) every group's leader, in the counties the group covers."""
+        t = CAMPAIGN_START + 9 * 60 + 30
+        for index, (measure, leaders, sections) in enumerate(D.CAMPAIGN_MEASURES, 1):
+            note = f"{measure}；责任科室单位：{sections}"
+            extra = {"valid_to": CAMPAIGN_END, "basis": D.BASIS_119, "note": note}
+            if leaders == (0,):
+                for number, (_, leader, _, _, counties) in enumerate(self.groups, 1):
+                    for code in counties:
+                        aid = f"A-LEAD-{index}-DD{number}-{code}"
+                        self.assign(t, aid, "lead_official", leader, code, CAMPAIGN_START, **extra)
+                continue
+            for number in leaders:
+                leader = self.groups[number - 1][1]
+                aid = f"A-LEAD-{index}-DD{number}"
+                self.assign(t, aid, "lead_official", leader, self.city_yjj, CAMPAIGN_START, **extra)
+
+    def _policies(self) -> None:
+        """The campaign's ready policy and the provincial rule it quotes, adopted as shipped."""
+        for policy_id in (D.CAMPAIGN_POLICY, D.PROVINCE_POLICY):
+            self.out.add(CAMPAIGN_START + 16 * 60, "policy.adopted", adoption(ready_policy(policy_id)))

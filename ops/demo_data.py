@@ -2,8 +2,9 @@
 
 Everything here is plain data in a fixed order, so the generator's draws are reproducible.
 Division names follow 临沂's 行政区划 (the townships are real-looking, not an official list);
-the nine work groups and the counties they cover follow 临沂 2019 方案 Annex 1. Person names
-are generated from the surname and given-name lists below, never taken from the notices.
+the nine work groups and the counties they cover follow 临沂 2019 方案 Annex 1, the bureau's
+sections (工作组) and the nine measures with their 牵头领导 its part 二. Person names are
+generated from the surname and given-name lists below, never taken from the notices.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Final
 CITY: Final = ("371300", "临沂市")
 PROVINCE: Final = ("370000", "山东省")
 BASIS_119: Final = "临应急发〔2019〕119号"
+#: the ready policies the demo city adopts: the campaign, and the provincial rule it quotes
+CAMPAIGN_POLICY: Final = "POL-371300-2019-119"
+PROVINCE_POLICY: Final = "POL-370000-ILLEGAL-SITES"
 
 #: (code, name, kind, short name, township names): 12 counties/districts and 4 development zones
 COUNTIES: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
@@ -49,7 +53,8 @@ COUNTIES: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
     ("371374", "蒙山旅游度假区", "dev_zone", "蒙山", ("柏林镇",)),
 )  # fmt: skip
 
-#: the nine 包县区督导工作组 of Annex 1: (number, Chinese ordinal, counties covered, deputies, members)
+#: the nine 包县区督导工作组 of Annex 1 (named 包县区督导工作组一组 …, each led by a 县级干部 of the
+#: bureau): (number, Chinese ordinal, counties covered, deputies, members)
 WORK_GROUPS: Final = (
     (1, "一", ("371311", "371371"), 2, 2),
     (2, "二", ("371302", "371324"), 2, 2),
@@ -70,10 +75,6 @@ DISPATCH_MEETINGS: Final = (
 #: city departments: (suffix, name, kind, parent suffix or "" for the city)
 CITY_DEPARTMENTS: Final = (
     ("YJJ", "临沂市应急管理局", "department", ""),
-    ("YJJ-WHP", "市应急管理局危险化学品安全监督管理科", "department", "YJJ"),
-    ("YJJ-KS", "市应急管理局矿山安全监督管理科", "department", "YJJ"),
-    ("YJJ-GM", "市应急管理局工贸行业安全监督管理科", "department", "YJJ"),
-    ("YJJ-ZF", "市应急管理综合行政执法支队", "department", "YJJ"),
     ("ZJJ", "临沂市住房和城乡建设局", "department", ""),
     ("JTJ", "临沂市交通运输局", "department", ""),
     ("SCJ", "临沂市市场监督管理局", "department", ""),
@@ -85,6 +86,55 @@ CITY_DEPARTMENTS: Final = (
     ("AWH", "临沂市安全生产委员会", "committee", ""),
     ("ZXDC", "市专项督查工作组", "work_group", ""),
 )
+#: the bureau's sections (工作组) the notice names as 责任科室单位: (suffix, name)
+BUREAU_SECTIONS: Final = (
+    ("ZHXT", "市应急局安全生产综合协调工作组"),
+    ("AWB", "市应急局市安委会办公室工作组"),
+    ("WHP", "市应急局危化品安全监管工作组"),
+    ("JC", "市应急局安全生产基础工作组"),
+    ("FXJC", "市应急局风险监测和综合减灾工作组"),
+    ("PXKS", "市应急局培训考试工作组"),
+    ("ZCFG", "市应急局政策法规工作组"),
+    ("XWXC", "市应急局新闻宣传工作组"),
+    ("HZFZ", "市应急局火灾防治工作组"),
+    ("JGDJ", "市应急局机关党建工作组"),
+    ("ZF", "市应急局监察支队"),
+)
+#: 二、工作措施: the nine measures, their 牵头领导 (by the work group they lead; 0 = every group's
+#: leader, for the counties it covers) and 责任科室单位, as the notice names them
+CAMPAIGN_MEASURES: Final = (
+    ("（一）常态长效开展执法评估", (2,), "安全生产综合协调工作组、市安委会办公室工作组"),
+    ("（二）成立专班实施攻坚治理", (2,), "市安委会办公室工作组"),
+    ("（三）力量下沉实行三级联保", (0,), "各县区局、各包县区督导工作组"),
+    ("（四）严厉打击非法违法行为", (2,), "市安委会办公室工作组、各县区局"),
+    ("（五）全员考试提升安全素质", (6,), "市安委会办公室工作组、培训考试工作组"),
+    ("（六）化解风险闭环整治隐患", (4, 5, 9), "危化品安全监管工作组、安全生产基础工作组、风险监测和综合减灾工作组"),
+    ("（七）群众参与推动社会共治", (3, 5), "政策法规工作组、新闻宣传工作组、监察支队举报投诉室"),
+    (
+        "（八）电话测评严抓涉众领域",
+        (2, 4, 6),
+        "安全生产综合协调工作组、危化品安全监管工作组、火灾防治工作组、市安委会办公室工作组",
+    ),
+    ("（九）对表对标做好迎查准备", (2,), "安全生产综合协调工作组、机关党建工作组"),
+)
+#: 二(五)1: the industries whose above-scale principals sit the exam by 12-13; 二(五)3: the
+#: 应急管理系统's own industries, whose 负责人 who fail may not stay in post (the rest: a letter)
+EXAM_INDUSTRIES: Final = (
+    "non_coal_mine", "hazardous_chemicals", "fireworks", "metallurgy", "nonferrous", "building_materials",
+    "machinery", "light_industry", "textile", "tobacco", "commerce",
+)  # fmt: skip
+#: 二(五)2: the other key industries whose principals are examined too (a failure: a letter, 二(五)3)
+EXAM_ALSO: Final = ("road_transport", "construction", "special_equipment")
+STOP_MEASURES: Final = ("查封设备，清除原料，断水断电", "责令停止违法行为，没收非法产品", "拆除生产设施，移交公安机关",
+                        "联合执法取缔，清理现场")  # fmt: skip
+VISIT_NOTES: Final = (
+    "现场办公，协调解决隐患整改资金问题",
+    "现场办公，调度九项措施落实情况",
+    "现场办公，督导打非治违工作",
+    "现场办公，听取县区局工作汇报",
+    "现场办公，研究重大隐患挂牌督办",
+)
+
 #: county departments: suffix → name pattern ({} = county name)
 COUNTY_DEPARTMENTS: Final = (
     ("YJJ", "{}应急管理局"),

@@ -66,7 +66,7 @@ def _check_all(path: Path, actor: str) -> int:
 async def import_file(store: EventStore, path: Path, *, actor: str, batch_size: int = 1000) -> ImportResult:
     total = await asyncio.to_thread(_check_all, path, actor)
     appended = replayed = 0
-    head = 0
+    head = (await store.head()).position  # the true head, even when the file holds no event
     with progress_bar(f"importing {path.name}", total) as bar:
         batch: list[tuple[int, Proposed]] = []
         for item in _lines(path, actor):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tqdm import tqdm
@@ -9,6 +11,18 @@ from tqdm import tqdm
 __all__ = ["progress_bar"]
 
 
-def progress_bar(description: str, total: int | None = None, unit: str = "ev") -> tqdm[Any]:
-    """A bar on stderr, so standard output stays clean for what a command prints."""
-    return tqdm(total=total, desc=description, unit=unit, mininterval=0.5, leave=True)
+@contextmanager
+def progress_bar(description: str, total: int | None = None, unit: str = "ev") -> Iterator[tqdm[Any]]:
+    """A bar on stderr, so standard output stays clean for what a command prints.
+
+    ``total`` may be an estimate (the demo city's size): when the block ends without an
+    error the work is done, and the bar ends at 100% of what was done.
+    """
+    bar = tqdm(total=total, desc=description, unit=unit, mininterval=0.5, leave=True)
+    try:
+        yield bar
+        if bar.total != bar.n:
+            bar.total = bar.n
+            bar.refresh()
+    finally:
+        bar.close()

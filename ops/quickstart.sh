@@ -14,7 +14,18 @@ ledger=.venv/bin/ledger
 $ledger migrate
 $ledger demo --if-empty          # 临沂-shaped city: ~350,000 events, about a minute or two
 $ledger project --once           # the read models, caught up before the service starts
-token=$($ledger token create --role investigator --name "quick start" | tail -n 1)
+# the investigator token is kept beside the database (mode 0600) and reused while it works
+case "$LEDGER_DATABASE_URL" in
+    sqlite:///*) token_file="${LEDGER_DATABASE_URL#sqlite:///}.token" ;;
+    *) token_file=.ledger-quickstart.token ;;
+esac
+if [ -s "$token_file" ] && $ledger token check <"$token_file" >/dev/null 2>&1; then
+    token=$(cat "$token_file")
+else
+    token=$($ledger token create --role investigator --name "quick start" | tail -n 1)
+    rm -f "$token_file"
+    (umask 077 && printf '%s\n' "$token" >"$token_file")
+fi
 # the demo account: 兰山区应急局, a viewer of 兰山区 (371302); a new password at every run
 password=kb-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(9))')
 if $ledger user list | grep -q '^lanshan '; then
@@ -28,7 +39,7 @@ cat <<EOT
 
   The ledger is ready: $LEDGER_DATABASE_URL
   Service:  http://$LEDGER_HOST:$LEDGER_PORT   (OpenAPI at /v1/openapi.json)
-  Token (investigator, shown once):
+  Token (investigator, kept in $token_file and reused by the next quick start):
 
     export LEDGER=http://$LEDGER_HOST:$LEDGER_PORT
     export TOKEN=$token

@@ -29,6 +29,24 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
+# The dossier PDF embeds CJK TrueType fonts from Debian's packages (dossier/fonts.py), and
+# the tests read PDFs back with poppler-utils (pdftotext, pdffonts).
+dossier_fonts=(/usr/share/fonts/truetype/arphic/uming.ttc /usr/share/fonts/truetype/arphic/ukai.ttc
+    /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc)
+missing_fonts=0
+for font in "${dossier_fonts[@]}"; do [ -f "$font" ] || missing_fonts=1; done
+if [ "$missing_fonts" = 1 ] || ! command -v pdftotext >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing the dossier's fonts and poppler-utils from Debian's packages" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei poppler-utils >&2
+    else
+        echo "setup: warning: dossiers need fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei" \
+            "(and the tests poppler-utils): install them with apt-get as root" >&2
+    fi
+fi
+
 # The dashboard's chart library (Apache ECharts), pinned with its integrity hash in
 # api/web/package-lock.json and served by the ledger itself: no CDN at run time.
 web_stamp=api/web/node_modules/.installed-$(sha256sum api/web/package-lock.json | cut -c1-16)

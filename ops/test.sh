@@ -9,7 +9,7 @@ export LEDGER_TEST_PG_URL
 LEDGER_TEST_CHROMIUM=$(bash ops/ensure-browser.sh | tail -n 1)
 export LEDGER_TEST_CHROMIUM
 .venv/bin/ruff check --quiet .
-.venv/bin/mypy ledger projections api ops
+.venv/bin/mypy ledger projections api ops dossier
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -1,13 +1,24 @@
-"""Runs projectors: catch up, follow the log, rebuild.
+"""Runs projectors: catch up, follow the log, rebuild — and tells readers how far it got.
 
 Each projector keeps its own tracked position. One loop reads the log a page at a time
 (through the store's subscription) and hands each projector the events it folds and has
-not seen, in one transaction per projector and page together with its new position.
+not seen, in one transaction per page together with every new position.
+
+Honest reads (SPEC §2): a read that must reflect position P waits until the read models
+have folded P (``wait_for``) — woken at once when this process folds, polling the tracked
+positions when another process does.
+
+One folder (SPEC §12): any number of processes may run against one database; ``run`` folds
+only while this process holds the backend's folding lease (a PostgreSQL session advisory
+lock, a ``flock`` beside a SQLite file), which the database or the OS frees when the holder
+dies; the others keep trying and take over within about ``LEASE_RETRY`` seconds. Each page's
+transaction also checks the stored positions, so that no page is ever folded twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 
 import structlog
@@ -21,8 +32,20 @@ __all__ = ["ProjectionRunner", "UnknownProjection"]
 
 log = structlog.get_logger("ledger.projections")
 PAGE = 5000
-#: after a short page, how long the follower waits for more (well within SPEC's one second)
-FOLLOW_PAUSE = 0.1
+#: after a short page, how long the follower waits for more when nobody waits to read
+FOLLOW_PAUSE = 0.05
+#: how often a reader polls the tracked positions when another process folds
+POLL_FOLDED = 0.01
+#: how often a process without the folding lease asks for it, and the folder checks it still holds it
+LEASE_RETRY = 1.0
+
+
+class _Stale(Exception):
+    """Another process folded further than this one believed: start again from the stored positions."""
+
+
+class _LeaseLost(Exception):
+    """This process no longer holds the folding lease."""
 
 
 class UnknownProjection(LedgerError):
@@ -39,6 +62,12 @@ class ProjectionRunner:
         self._positions: dict[str, int] = {}
         # the service's follower task and an explicit catch_up may run at once: one page at a time
         self._applying = asyncio.Lock()
+        #: set (and replaced) after every page this process folds
+        self._folded = asyncio.Event()
+        #: readers waiting for a position this process has not folded yet
+        self._waiters = 0
+        #: True while this process follows the log (its positions are the truth: no polling)
+        self.following = False
 
     # -- positions -------------------------------------------------------------------------
 
@@ -55,6 +84,35 @@ class ProjectionRunner:
     async def lag(self) -> int:
         return (await self.store.head()).position - self.position()
 
+    async def stored_position(self) -> int:
+        """The position every projector has folded up to, as the database says (another
+        process may be the one folding)."""
+        rows = await self.store.backend.fetch("SELECT name, position FROM projection_positions")
+        stored = {name: int(position) for name, position in rows}
+        return min((stored.get(p.name, 0) for p in self.projectors), default=0)
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until the read models reflect ``position``; False when ``timeout`` runs out."""
+        if self.position() >= position:
+            return True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._waiters += 1
+        try:
+            while True:
+                if self.position() >= position:
+                    return True
+                if not self.following and await self.stored_position() >= position:
+                    return True
+                left = deadline - loop.time()
+                if left <= 0:
+                    return False
+                changed = self._folded
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), left if self.following else min(left, POLL_FOLDED))
+        finally:
+            self._waiters -= 1
+
     # -- folding ---------------------------------------------------------------------------
 
     async def _apply_page(self, events: list[StoredEvent]) -> None:
@@ -69,6 +127,11 @@ class ProjectionRunner:
         if not behind:
             return
         async with self.store.backend.transaction() as tx:
+            stored: dict[str, int] = {
+                n: int(p) for n, p in await tx.fetch("SELECT name, position FROM projection_positions")
+            }
+            if any(int(stored.get(p.name, 0)) > self._positions[p.name] for p in behind):
+                raise _Stale()  # never fold a page twice, even if two processes ever did fold at once
             for projector in behind:
                 done = self._positions[projector.name]
                 relevant = [e for e in events if e.position > done and e.type in projector.types]
@@ -81,6 +144,8 @@ class ProjectionRunner:
             )
         for projector in behind:
             self._positions[projector.name] = last
+        self._folded.set()
+        self._folded = asyncio.Event()
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Fold everything up to the head as it is now; return that position."""
@@ -91,24 +156,55 @@ class ProjectionRunner:
             events = await self.store.read(after=self.position(), limit=PAGE)
             if not events:
                 break
-            await self._apply_page(events)
+            try:
+                await self._apply_page(events)
+            except _Stale:
+                await self.load_positions()
+                continue
             if progress is not None:
                 progress(len(events))
         return self.position()
 
     async def run(self) -> None:
-        """Catch up, then follow the log for ever (a task of the service, or `ledger project`)."""
-        await self.catch_up()
-        async for events in self.store.subscribe_batches(after=self.position(), batch=PAGE):
+        """Fold the read models for ever while this process holds the folding lease, and wait
+        for it while another process does (a task of the service, or `ledger project`)."""
+        backend = self.store.backend
+        while True:
+            if not await backend.try_fold_lease():
+                await asyncio.sleep(LEASE_RETRY)
+                continue
+            await self.load_positions()
+            log.info("folding the read models", position=self.position())
+            self.following = True
             try:
-                await self._apply_page(events)
-                if len(events) < PAGE:
-                    # under a stream of small appends, gather them into fewer, larger pages
-                    await asyncio.sleep(FOLLOW_PAUSE)
-            except LedgerError:
+                await self.catch_up()
+                await self._follow()
+            except _LeaseLost:
+                log.warning("the folding lease was lost; another process folds now")
+            finally:
+                self.following = False
+
+    async def _follow(self) -> None:
+        checked = asyncio.get_running_loop().time()
+        while True:
+            try:
+                async for events in self.store.subscribe_batches(after=self.position(), batch=PAGE):
+                    now = asyncio.get_running_loop().time()
+                    if now - checked > LEASE_RETRY:
+                        if not await self.store.backend.try_fold_lease():
+                            raise _LeaseLost()
+                        checked = now
+                    await self._apply_page(events)
+                    if len(events) < PAGE and not self._waiters:
+                        # under a stream of small appends, gather them into fewer, larger pages
+                        # (unless a reader waits for them: honest reads come first)
+                        await asyncio.sleep(FOLLOW_PAUSE)
+            except (LedgerError, _LeaseLost):
                 raise
             except Exception:
-                log.exception("projection failed; retrying", position=events[0].position)
+                # the page's transaction rolled back (or another process had folded it): follow
+                # again from the stored positions, so that no event is skipped or folded twice
+                log.exception("projection failed; retrying", position=self.position())
                 await asyncio.sleep(1)
                 await self.load_positions()
 

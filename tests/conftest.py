@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -74,3 +74,24 @@ async def store(db_url: str) -> AsyncIterator[EventStore]:
         yield ledger
     finally:
         await ledger.close()
+
+
+@pytest.fixture
+async def fresh_db(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """A factory of further empty databases on the same backend as ``db_url`` (dropped afterwards),
+    for a test that builds several ledgers."""
+    made: list[str] = []
+
+    async def make() -> str:
+        name = f"ledger_test_{uuid.uuid4().hex[:12]}"
+        if db_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / f'{name}.db'}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return _database_url(ADMIN_URL, name)
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

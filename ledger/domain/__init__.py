@@ -11,11 +11,10 @@ from ledger.domain.accidents import GRADE_LABELS, GRADES, Accident, accident_gra
 from ledger.domain.assignments import Assignment
 from ledger.domain.base import Entity
 from ledger.domain.decider import Domain, DomainDecision
-from ledger.domain.enforcement import IllegalSite, Report, Sanction
+from ledger.domain.enforcement import SANCTION_CLASSES, IllegalSite, Report, Sanction, sanction_class
 from ledger.domain.hazards import HAZARD_STATES, Hazard, Inspection
 from ledger.domain.policy import (
     BASELINE_RULES,
-    DEFAULT_RULES,
     LOCAL_KEYS,
     RULE_KEYS,
     AdoptedRules,
@@ -28,10 +27,10 @@ from ledger.domain.rules import RULES
 from ledger.domain.schema import POLICY_RULES, SCHEMAS, json_schema
 from ledger.domain.units import Person, Unit
 from ledger.domain.validate import validate
+from ledger.domain.visits import Visit
 
 __all__ = [
     "BASELINE_RULES",
-    "DEFAULT_RULES",
     "GRADES",
     "GRADE_LABELS",
     "HAZARD_STATES",
@@ -39,6 +38,7 @@ __all__ = [
     "POLICY_RULES",
     "RULES",
     "RULE_KEYS",
+    "SANCTION_CLASSES",
     "SCHEMAS",
     "Accident",
     "AdoptedRules",
@@ -55,10 +55,12 @@ __all__ = [
     "RuleSet",
     "Sanction",
     "Unit",
+    "Visit",
     "accident_grade",
     "grade_label",
     "json_schema",
     "rebuild",
     "resolve_rules",
+    "sanction_class",
     "validate",
 ]

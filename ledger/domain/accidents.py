@@ -1,16 +1,22 @@
-"""Accidents: the derived grade (条例 第3条), staged reports, investigations.
+"""Accidents: the derived grade (条例 第3条), staged reports, 补报, investigations.
 
 The grade is never posted: it follows from deaths, serious injuries and direct economic
 loss, each threshold including its lower bound; the worst of the three decides.
+
+``accident.corrected`` (补报, 条例 第13条) changes the figures from its ``occurred_at`` on, and
+the grade is derived again: the aggregate keeps every set of figures with the valid time
+it holds from (``figures``), so ``grade_at(t)`` is the grade as the accident stood at ``t``.
+``accident.investigation_extended`` (条例 第29条) moves the report's due date.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from eventsourcing.domain import event
 
-from ledger.domain.base import Entity, Fact
+from ledger.domain.base import Entity, Fact, to_datetime
 from ledger.domain.enums import ACCIDENT_REPORT_STAGES
 from ledger.domain.rules import rule
 from ledger.domain.state import View
@@ -31,6 +37,13 @@ GRADE_LABELS: Final[dict[str, str]] = {
     "larger": "较大",
     "general": "一般",
 }
+#: 条例 第13条: 自事故发生之日起30日内，事故造成的伤亡人数发生变化的，应当及时补报
+CASUALTY_CORRECTION_DAYS: Final = 30
+#: 条例 第29条: the report is due 60 days after the accident; 延长的期限最长不超过60日
+REPORT_DAYS: Final = 60
+MAX_EXTENSION_DAYS: Final = 60
+#: (valid from, deaths, serious injuries, direct loss, grade)
+Figures = tuple[str, int, int, float, str]
 
 
 def accident_grade(deaths: int, serious_injuries: int, direct_loss_cny: float) -> str:
@@ -70,16 +83,78 @@ class Accident(Entity):
         self.illegal_operation = illegal_operation
         self.location = location
         self.grade = accident_grade(deaths, serious_injuries, direct_loss_cny)
+        # the figures and grade in valid time: the first from the accident, one per 补报
+        self.figures: tuple[Figures, ...] = ((occurred_at, deaths, serious_injuries, direct_loss_cny, self.grade),)
         self.stages: tuple[tuple[str, str], ...] = ()  # (stage, reported at)
         self.investigation_level: str | None = None
         self.investigation_elevated = False
         self.investigation_concluded = False
+        self.extension_days = 0
         self.findings: str | None = None
         self.responsible: tuple[dict[str, Any], ...] = ()
 
     @property
     def grade_label(self) -> str:
         return GRADE_LABELS[self.grade]
+
+    def grade_at(self, at: datetime) -> str:
+        """The grade as the accident stood at ``at`` (the first grade before any 补报)."""
+        grade = self.figures[0][4]
+        for since, *_, later in self.figures[1:]:
+            if to_datetime(since) <= at:
+                grade = later
+        return grade
+
+    def report_due(self) -> datetime:
+        """When the investigation report is due: 60 days after the accident, plus extensions."""
+        return to_datetime(self.occurred_at) + timedelta(days=REPORT_DAYS + self.extension_days)
+
+    def check_correction(self, data: dict[str, Any], at: datetime) -> None:
+        occurred = to_datetime(self.occurred_at)
+        last = to_datetime(self.figures[-1][0])
+        if at < last:
+            when = "the accident" if len(self.figures) == 1 else "the last correction"
+            raise DomainRefused(
+                "accident.correction",
+                f"a correction of accident {self.entity_id} is dated {at.isoformat()}, before {when} "
+                f"({last.isoformat()}); corrections follow one another in valid time",
+                field="accident_id",
+            )
+        _, deaths, injuries, loss, _ = self.figures[-1]
+        new = (data.get("deaths", deaths), data.get("serious_injuries", injuries), data.get("direct_loss_cny", loss))
+        if new == (deaths, injuries, loss):
+            raise DomainRefused(
+                "accident.correction",
+                f"this correction changes none of the figures of accident {self.entity_id} "
+                f"({deaths} deaths, {injuries} serious injuries, {loss} CNY)",
+                field="reason",
+            )
+        late = at > occurred + timedelta(days=CASUALTY_CORRECTION_DAYS)
+        if late and (new[0], new[1]) != (deaths, injuries):
+            raise DomainRefused(
+                "accident.correction",
+                f"casualties of accident {self.entity_id} can be corrected (补报) only for changes within "
+                f"{CASUALTY_CORRECTION_DAYS} days of it (条例 第13条), not on {at.isoformat()}",
+                field="deaths" if new[0] != deaths else "serious_injuries",
+            )
+
+    def check_can_extend(self, days: int, at: datetime) -> None:
+        self.check_can_conclude()
+        if self.extension_days + days > MAX_EXTENSION_DAYS:
+            raise DomainRefused(
+                "accident.investigation_extension",
+                f"the investigation report of accident {self.entity_id} may be extended by at most "
+                f"{MAX_EXTENSION_DAYS} days in all (条例 第29条); {self.extension_days} already granted",
+                field="days",
+            )
+        due = self.report_due()
+        if at > due:
+            raise DomainRefused(
+                "accident.investigation_extension",
+                f"the investigation report of accident {self.entity_id} was due on {due.isoformat()}; "
+                "an extension must be approved before the report is due",
+                field="accident_id",
+            )
 
     def check_next_stage(self, stage: str) -> None:
         done = [s for s, _ in self.stages]
@@ -124,6 +199,29 @@ class Accident(Entity):
     def _reported(self, stage: str, to_unit: str, by: str, occurred_at: str) -> None:
         self.stages = (*self.stages, (stage, occurred_at))
 
+    @event("Corrected")
+    def _corrected(
+        self,
+        reason: str,
+        occurred_at: str,
+        deaths: int | None = None,
+        serious_injuries: int | None = None,
+        direct_loss_cny: float | None = None,
+    ) -> None:
+        if deaths is not None:
+            self.deaths = deaths
+        if serious_injuries is not None:
+            self.serious_injuries = serious_injuries
+        if direct_loss_cny is not None:
+            self.direct_loss_cny = direct_loss_cny
+        self.grade = accident_grade(self.deaths, self.serious_injuries, self.direct_loss_cny)
+        figures = (occurred_at, self.deaths, self.serious_injuries, self.direct_loss_cny, self.grade)
+        self.figures = (*self.figures, figures)
+
+    @event("InvestigationExtended")
+    def _investigation_extended(self, days: int, approved_by: str, reason: str | None = None) -> None:
+        self.extension_days += days
+
     @event("InvestigationOpened")
     def _investigation_opened(self, level: str, elevated: bool | None = None, led_by: str | None = None) -> None:
         self.investigation_level = level
@@ -149,6 +247,16 @@ def _occurred(view: View, fact: Fact, agg: Entity | None) -> None:
 @rule("accident.reported", Accident, "_reported")
 def _reported(view: View, fact: Fact, agg: Entity | None) -> None:
     _accident(agg).check_next_stage(fact.data["stage"])
+
+
+@rule("accident.corrected", Accident, "_corrected")
+def _corrected(view: View, fact: Fact, agg: Entity | None) -> None:
+    _accident(agg).check_correction(fact.data, fact.at)
+
+
+@rule("accident.investigation_extended", Accident, "_investigation_extended")
+def _extended(view: View, fact: Fact, agg: Entity | None) -> None:
+    _accident(agg).check_can_extend(fact.data["days"], fact.at)
 
 
 @rule("accident.investigation_opened", Accident, "_investigation_opened")

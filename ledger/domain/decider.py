@@ -18,7 +18,7 @@ from typing import Any, Final
 from ledger.catalogue import EVENT_TYPES
 
 # the entity modules register their rules on import
-from ledger.domain import accidents, assignments, enforcement, hazards, policy, units  # noqa: F401
+from ledger.domain import accidents, assignments, enforcement, hazards, policy, units, visits  # noqa: F401
 from ledger.domain.base import Entity, Fact, to_datetime
 from ledger.domain.rules import RULES, EventRule, exists, refuse_unknown
 from ledger.domain.state import DecisionView, ReplayView, Tables, View

@@ -4,26 +4,45 @@ A sanction rests on evidence (``basis_refs``): log positions before its own, or 
 registered entities (``hazard:HZ-1`` as a stream, or a bare id such as ``HZ-1``). Its kind
 must suit its target: an enterprise gets the administrative sanctions (罚款, 停产整顿, 关闭取缔
 …), a person or a unit in government the accountability ones (约谈, 通报批评, 撤职, 一票否决 …).
+``sanction_class`` says which a sanction is: 行政处罚 (on an enterprise: 警告, 罚款 …), a
+监管措施 (警示, 约谈, 黑名单 …), 问责 (on an official or a body of government) or 移送司法机关.
+
+An illegal site found not stopped may be stopped later (``illegal_site.stopped``, 制止); it
+counts as stopped from then on.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
 from eventsourcing.domain import event
 
 from ledger.catalogue import STREAM_KINDS
-from ledger.domain.base import Entity, Fact
-from ledger.domain.enums import GOVERNMENT_SANCTION_KINDS, UNIT_SANCTION_KINDS
+from ledger.domain.base import Entity, Fact, to_datetime
+from ledger.domain.enums import ADMINISTRATIVE_PENALTY_KINDS, GOVERNMENT_SANCTION_KINDS, UNIT_SANCTION_KINDS
 from ledger.domain.rules import rule
 from ledger.domain.state import View
 from ledger.domain.units import Unit
 from ledger.errors import DomainRefused
 
-__all__ = ["IllegalSite", "Report", "Sanction", "sanction_kinds_for"]
+__all__ = ["SANCTION_CLASSES", "IllegalSite", "Report", "Sanction", "sanction_class", "sanction_kinds_for"]
 
 _ENTERPRISE_KINDS: Final = frozenset(UNIT_SANCTION_KINDS)
 _GOVERNMENT_KINDS: Final = frozenset(GOVERNMENT_SANCTION_KINDS)
+#: what a sanction is, by its kind and target (labels: ``ledger.labels``, ``sanction_class``)
+SANCTION_CLASSES: Final = ("administrative_penalty", "regulatory_measure", "accountability", "criminal_referral")
+
+
+def sanction_class(kind: str, on_enterprise: bool) -> str:
+    """行政处罚 for the penalties on an enterprise (警告 included), 监管措施 for the rest of an
+    enterprise's (警示, 约谈, 黑名单, 取消标准化等级), 问责 for officials and bodies of government
+    (a 警告 there is a 政务处分), and 移送司法机关 for a criminal referral."""
+    if kind == "criminal_referral":
+        return "criminal_referral"
+    if not on_enterprise:
+        return "accountability"
+    return "administrative_penalty" if kind in ADMINISTRATIVE_PENALTY_KINDS else "regulatory_measure"
 
 
 class Sanction(Entity):
@@ -83,6 +102,30 @@ class IllegalSite(Entity):
         self.stopped = stopped
         self.found_at = occurred_at
         self.address = address
+        # when it was stopped (制止): at its finding if found stopped, else by illegal_site.stopped
+        self.stopped_at: str | None = occurred_at if stopped else None
+        self.stopped_by: str | None = None
+
+    def check_not_stopped(self, at: datetime) -> None:
+        if self.stopped:
+            when = "when it was found" if self.stopped_at == self.found_at else f"on {self.stopped_at}"
+            raise DomainRefused(
+                "illegal_site.stopped",
+                f"illegal site {self.entity_id} was already stopped (制止) {when}",
+                field="site_id",
+            )
+        if at < to_datetime(self.found_at):
+            raise DomainRefused(
+                "illegal_site.stopped",
+                f"illegal site {self.entity_id} was found on {self.found_at}; it cannot be stopped before that",
+                field="site_id",
+            )
+
+    @event("Stopped")
+    def _stopped(self, by: str, measures: str, occurred_at: str) -> None:
+        self.stopped = True
+        self.stopped_at = occurred_at
+        self.stopped_by = by
 
 
 class Report(Entity):
@@ -182,6 +225,12 @@ def _found(view: View, fact: Fact, agg: Entity | None) -> None:
             f"unit {unit.entity_id} is a {unit.kind}",
             field="unit_id",
         )
+
+
+@rule("illegal_site.stopped", IllegalSite, "_stopped")
+def _stopped(view: View, fact: Fact, agg: Entity | None) -> None:
+    assert isinstance(agg, IllegalSite)
+    agg.check_not_stopped(fact.at)
 
 
 @rule("report.submitted", Report, "__init__")

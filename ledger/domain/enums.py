@@ -10,6 +10,7 @@ from typing import Final
 
 __all__ = [
     "ACCIDENT_REPORT_STAGES",
+    "ADMINISTRATIVE_PENALTY_KINDS",
     "EVALUATION_SCOPES",
     "EXCLUSIVE_ROLES",
     "GOVERNMENT_SANCTION_KINDS",
@@ -25,8 +26,10 @@ __all__ = [
     "ROLES",
     "SANCTION_KINDS",
     "SUPERVISION_LEVELS",
+    "UNIT_CLOSURE_REASONS",
     "UNIT_KINDS",
     "UNIT_SANCTION_KINDS",
+    "VISIT_PURPOSES",
 ]
 
 #: 行政区划 and the bodies that carry duty; ``dev_zone`` (开发区) ranks with a county
@@ -89,9 +92,12 @@ ROLES: Final = (
     "duty_officer",  # 值班/带班
     "dispatcher",  # 总调度人
     "lead_official",  # 牵头领导
+    # 党委书记: under 党政同责 a township, county or city has two heads, the party secretary
+    # and the head of government (``principal``: 乡镇长/县长/市长)
+    "party_secretary",
 )
 #: one holder at a time per target (and, for industry supervision, per industry)
-EXCLUSIVE_ROLES: Final = frozenset({"principal", "territorial", "industry_supervisor"})
+EXCLUSIVE_ROLES: Final = frozenset({"principal", "party_secretary", "territorial", "industry_supervisor"})
 
 HAZARD_SEVERITIES: Final = ("general", "major")
 HAZARD_SOURCES: Final = (
@@ -121,7 +127,8 @@ RESPONSIBILITIES: Final = ("direct", "leadership", "supervisory", "management")
 
 #: sanctions on an enterprise (生产经营单位)
 UNIT_SANCTION_KINDS: Final = (
-    "warning",
+    "admonition",  # 警示 (not a penalty: 约谈警示, 警示教育)
+    "warning",  # 警告, an administrative penalty (行政处罚法 第9条)
     "interview",  # 约谈
     "fine",
     "max_fine",  # 顶格处罚
@@ -134,9 +141,10 @@ UNIT_SANCTION_KINDS: Final = (
 )
 #: sanctions on people and on units in government
 GOVERNMENT_SANCTION_KINDS: Final = (
+    "admonition",  # 警示 (临沂 2019 方案 二(一)3: the bottom county 进行警示)
     "interview",
     "criticism",  # 通报批评
-    "warning",
+    "warning",  # 警告, a 政务处分 for an official
     "statement",  # 表态发言
     "disciplinary",  # 党纪政务处分
     "dismissal",  # 撤职
@@ -146,8 +154,33 @@ GOVERNMENT_SANCTION_KINDS: Final = (
     "criminal_referral",
 )
 SANCTION_KINDS: Final = tuple(dict.fromkeys(UNIT_SANCTION_KINDS + GOVERNMENT_SANCTION_KINDS))
+#: the kinds that are 行政处罚 when imposed on an enterprise (行政处罚法 第9条: 警告, 罚款, 暂扣或者
+#: 吊销许可证件, 责令停产停业, 责令关闭); 警示, 约谈, 黑名单 and 取消标准化等级 are not
+ADMINISTRATIVE_PENALTY_KINDS: Final = (
+    "warning",
+    "fine",
+    "max_fine",
+    "suspension",
+    "closure",
+    "license_suspended",
+    "license_revoked",
+)
 
 EVALUATION_SCOPES: Final = ("county", "township", "department")
+
+#: why a unit ceased to exist (``unit.closed``): 关闭取缔 is not 注销
+UNIT_CLOSURE_REASONS: Final = (
+    "shut_down",  # 关闭取缔: closed by order of government (责令关闭、取缔)
+    "deregistered",  # 注销: deregistered at the registration authority (市场监管)
+    "licence_revoked",  # 吊销营业执照
+    "bankrupt",  # 破产
+    "merged",  # 合并（撤并）: merged into another unit
+    "abolished",  # 撤销: a division or body abolished
+    "other",
+)
+
+#: what a visit (``visit.made``) was for: 现场办公, 督导, 暗查暗访 (四不两直)
+VISIT_PURPOSES: Final = ("on_site_office", "supervision", "covert")
 
 REPORT_KINDS: Final = (
     "monthly",

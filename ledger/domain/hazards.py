@@ -12,12 +12,17 @@ A failed verification sends the hazard back to rectification: it may be rectifie
 handed over again (a new responsible and deadline) or have its deadline extended. Listed
 supervision (挂牌督办) and progress reports apply to any hazard not yet closed; nothing
 applies to a closed one.
+
+立查立改 (枣庄 2021 通知 五: 能立即整改的一律现场整改): a general hazard rectified on the spot,
+on the day it was reported, goes ``reported → rectified`` with no hand-over; the
+rectification says so (``on_the_spot: true``). An extension of the deadline must be granted
+before the deadline passes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from eventsourcing.domain import event
 
@@ -26,6 +31,7 @@ from ledger.domain.rules import rule
 from ledger.domain.state import View
 from ledger.domain.units import check_unit_open
 from ledger.errors import DomainRefused
+from ledger.timeutil import BEIJING
 
 __all__ = ["HAZARD_STATES", "Hazard", "Inspection"]
 
@@ -51,7 +57,8 @@ _ALLOWED_FROM: Final[dict[str, tuple[frozenset[str], str]]] = {
     ),
     "hazard.rectified": (
         _IN_RECTIFICATION,
-        "it must be handed over with a deadline (交办) before it is rectified",
+        "it must be handed over with a deadline (交办) before it is rectified, "
+        'unless it is rectified on the spot (立查立改: "on_the_spot": true)',
     ),
     "hazard.verified": (frozenset({"rectified"}), "only a rectified hazard can be verified (验收)"),
     "hazard.closed": (
@@ -95,6 +102,7 @@ class Hazard(Entity):
         self.progress_reports = 0
         self.last_progress_at: str | None = None
         self.rectifications = 0
+        self.rectified_on_the_spot = False
         self.verifications: tuple[tuple[str, bool, str], ...] = ()  # (verifier, passed, when)
 
     # guards --------------------------------------------------------------------------
@@ -114,6 +122,43 @@ class Hazard(Entity):
                 "hazard.lifecycle",
                 f"hazard {self.entity_id} is {self.state.replace('_', ' ')}: {why}",
                 field="hazard_id",
+            )
+
+    def check_rectification(self, data: dict[str, Any], at: datetime) -> None:
+        """From ``reported`` only on the spot (立查立改); on the spot only from ``reported``."""
+        self.check_not_closed()
+        if not data.get("on_the_spot"):
+            self.check_transition("hazard.rectified")
+            return
+        problem = None
+        if self.state != "reported":
+            state = self.state.replace("_", " ")
+            problem = f"it is {state}: it was handed over (交办), so it is not rectified on the spot"
+        elif self.severity != "general":
+            problem = "a major hazard (重大隐患) is rectified under a plan with a deadline, not on the spot"
+        elif at.astimezone(BEIJING).date() != to_datetime(self.reported_at).astimezone(BEIJING).date():
+            problem = f"it was reported on {self.reported_at}; on the spot (现场整改) means the day it was found"
+        if problem:
+            raise DomainRefused(
+                "hazard.on_the_spot",
+                f"hazard {self.entity_id} cannot be rectified on the spot (立查立改): {problem}",
+                field="on_the_spot",
+            )
+
+    def check_before_deadline(self, at: datetime) -> None:
+        if self.deadline_at is None:  # rectified on the spot, then failed verification
+            raise DomainRefused(
+                "hazard.lifecycle",
+                f"hazard {self.entity_id} has no deadline to extend (it was rectified on the spot); "
+                "hand it over (交办) with a deadline",
+                field="hazard_id",
+            )
+        if at > self.deadline_at:
+            raise DomainRefused(
+                "hazard.extension",
+                f"the deadline of hazard {self.entity_id} ({self.deadline}) had passed on {at.isoformat()}; "
+                "an extension must be granted before the deadline passes (hand it over again instead)",
+                field="deadline",
             )
 
     def check_later_deadline(self, deadline: str) -> None:
@@ -164,9 +209,12 @@ class Hazard(Entity):
         self.last_progress_at = occurred_at
 
     @event("Rectified")
-    def _rectified(self, by: str, measures: str, cost_cny: float | None = None) -> None:
+    def _rectified(
+        self, by: str, measures: str, cost_cny: float | None = None, on_the_spot: bool | None = None
+    ) -> None:
         self.state = "rectified"
         self.rectifications += 1
+        self.rectified_on_the_spot = bool(on_the_spot)
 
     @event("Verified")
     def _verified(self, verifier: str, passed: bool, note: str, occurred_at: str) -> None:
@@ -220,6 +268,7 @@ def _assigned(view: View, fact: Fact, agg: Entity | None) -> None:
 def _extended(view: View, fact: Fact, agg: Entity | None) -> None:
     hazard = _hazard(agg)
     hazard.check_transition(fact.type)
+    hazard.check_before_deadline(fact.at)
     hazard.check_later_deadline(fact.data["deadline"])
 
 
@@ -237,7 +286,7 @@ def _progress(view: View, fact: Fact, agg: Entity | None) -> None:
 
 @rule("hazard.rectified", Hazard, "_rectified")
 def _rectified(view: View, fact: Fact, agg: Entity | None) -> None:
-    _hazard(agg).check_transition(fact.type)
+    _hazard(agg).check_rectification(fact.data, fact.at)
 
 
 @rule("hazard.verified", Hazard, "_verified")

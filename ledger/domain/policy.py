@@ -21,7 +21,6 @@ __all__ = [
     "BASELINE_KEYS",
     "BASELINE_RULES",
     "BASELINE_SOURCES",
-    "DEFAULT_RULES",
     "LOCAL_KEYS",
     "NOTICE_PARTS",
     "RULE_KEYS",
@@ -44,6 +43,9 @@ BASELINE_SOURCES: Final[dict[str, str]] = {
     "escalation_minutes": "《生产安全事故报告和调查处理条例》（国务院令第493号）第十条、第十一条",
     "investigation_report_days": "《生产安全事故报告和调查处理条例》（国务院令第493号）第二十九条",
     "repeat_penalties": "《中华人民共和国安全生产法》（2021年修正）第一百一十三条",
+    # baseline rules with no number to adopt
+    "investigation_level": "《生产安全事故报告和调查处理条例》（国务院令第493号）第十九条",
+    "hazard_deadline": "《安全生产事故隐患排查治理暂行规定》（国家安全监管总局令第16号）第二十条",
 }
 BASELINE_KEYS: Final = frozenset(BASELINE_RULES)
 #: the local rules: off everywhere unless a policy in force at the place and time sets them
@@ -79,23 +81,6 @@ NOTICE_PARTS: Final[dict[str, dict[str, Any]]] = {
 _COMPANIONS: Final[dict[str, tuple[str, Any]]] = {
     "monthly_report_day": ("monthly_report_kinds", ["township", "department"]),
     "monthly_report_kinds": ("monthly_report_day", 1),
-}
-
-#: superseded by ``BASELINE_RULES`` + adopted policies; kept only until the read side moves over
-DEFAULT_RULES: Final[dict[str, Any]] = {
-    "accident_report_minutes": {"initial": 20, "written": 60, "detailed": 120},
-    "hazard_progress_days": 15,
-    "monthly_report_day": 1,
-    "monthly_report_kinds": ["township", "department"],
-    "covering_visit_days": 7,
-    "principal_inspection_days": 31,
-    "illegal_sites_dismissal": {"township": 1, "county": 2},
-    "ranking": {"county_warning": 1, "county_statement": 2, "township_interview": 10},
-    "elevate_general_accidents": False,
-    "major_hazard_requires_suspension": False,
-    "veto_grades": ["larger", "major", "especially_major"],
-    "repeat_penalties": {"in_180_days": 3, "in_365_days": 4},
-    "investigation_report_days": 60,
 }
 
 

@@ -7,9 +7,12 @@ field, when it is not the generic ``schema``). ``validate.py`` compiles it into 
 ``json_schema`` turns it into JSON Schema for the OpenAPI document, so the two never drift.
 
 Field types: ``id`` (a non-empty string of at most 200 characters), ``text`` (a non-blank
-string), ``timestamp`` (RFC 3339 with an offset), ``integer``, ``number``, ``boolean``,
+string of at most 10,000), ``timestamp`` (RFC 3339 with an offset, 1949-10-01 to
+2100-12-31), ``integer`` and ``number`` (always with both bounds), ``boolean``,
 ``enum``, ``array``, ``object``, ``basis_ref`` (a log position or an entity id) and
-``forbidden`` (a field that must not be posted, e.g. an accident's derived ``grade``).
+``forbidden`` (a field that must not be posted, e.g. an accident's derived ``grade``) and
+``sealed`` (a personal field, SPEC §4: posted in the clear, stored encrypted under its
+person's key — ``personal()`` declares one, ``ledger.personal`` seals it before the append).
 """
 
 from __future__ import annotations
@@ -17,10 +20,34 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ledger.domain import enums
+from ledger.envelope import MAX_KEY_LENGTH
 
-__all__ = ["PERIOD_PATTERN", "POLICY_RULES", "SCHEMAS", "FieldSpec", "json_schema"]
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_COUNT",
+    "MAX_ID_LENGTH",
+    "MAX_ITEMS",
+    "MAX_TEXT_LENGTH",
+    "PERIOD_PATTERN",
+    "POLICY_RULES",
+    "SCHEMAS",
+    "FieldSpec",
+    "json_schema",
+    "personal",
+]
 
 FieldSpec = dict[str, Any]
+
+# The stated limits of every value a client posts: far beyond any real figure, and well
+# inside what every consumer computes with (no overflow in dates, money or counts).
+MAX_ID_LENGTH: Final = MAX_KEY_LENGTH  # the envelope's bound on every id and key
+MAX_TEXT_LENGTH: Final = 10_000
+#: the largest count (people, days, minutes, ranks): a million
+MAX_COUNT: Final = 1_000_000
+#: the largest amount (money in CNY, scores): 一万亿 (10^12)
+MAX_AMOUNT: Final = 1e12
+#: the longest list in an event
+MAX_ITEMS: Final = 1000
 
 #: 2019, 2019-10, 2019Q4, 2019H2, or a half month 2019-10-H1 / 2019-10-H2
 PERIOD_PATTERN: Final = r"^\d{4}(Q[1-4]|H[12]|-(0[1-9]|1[0-2])(-H[12])?)?$"
@@ -44,25 +71,36 @@ BOOLEAN: Final[FieldSpec] = {"type": "boolean"}
 PERIOD: Final[FieldSpec] = {"type": "text", "pattern": PERIOD_PATTERN}
 
 
+def personal(plain: FieldSpec, caption: str, owner: str = "person_id") -> FieldSpec:
+    """A personal field: posted as ``plain`` (checked before sealing), stored sealed under the
+    key of the person the data field ``owner`` names; ``caption`` is its Chinese name."""
+    return {"type": "sealed", "personal": {"plain": plain, "caption": caption, "owner": owner}}
+
+
+#: the personal fields of a person (SPEC §4): the one declaration of what is personal
+PERSONAL: Final[dict[str, FieldSpec]] = {
+    # 居民身份证号码: 18 characters (17 digits and a check digit or X), or the old 15 digits
+    "id_number": personal({"type": "text", "pattern": r"^([0-9]{17}[0-9Xx]|[0-9]{15})$"}, "身份证号码"),
+    "phone": personal({"type": "text", "pattern": r"^\+?[0-9][0-9 -]{2,30}$"}, "联系电话"),
+}
+
+
 def enum(values: tuple[str, ...]) -> FieldSpec:
     return {"type": "enum", "enum": list(values)}
 
 
-def integer(minimum: int | None = 0, maximum: int | None = None) -> FieldSpec:
-    spec: FieldSpec = {"type": "integer"}
-    if minimum is not None:
-        spec["minimum"] = minimum
-    if maximum is not None:
-        spec["maximum"] = maximum
-    return spec
+def integer(minimum: int | None = 0, maximum: int = MAX_COUNT) -> FieldSpec:
+    """An integer from ``minimum`` (None: −``maximum``) to ``maximum``."""
+    return {"type": "integer", "minimum": -maximum if minimum is None else minimum, "maximum": maximum}
 
 
-def number(minimum: float | None = 0) -> FieldSpec:
-    return {"type": "number", "minimum": minimum} if minimum is not None else {"type": "number"}
+def number(minimum: float | None = 0, maximum: float = MAX_AMOUNT) -> FieldSpec:
+    """A number from ``minimum`` (None: −``maximum``) to ``maximum``."""
+    return {"type": "number", "minimum": -maximum if minimum is None else minimum, "maximum": maximum}
 
 
 def array(items: FieldSpec, min_items: int = 0, unique: bool = False) -> FieldSpec:
-    return {"type": "array", "items": items, "min_items": min_items, "unique": unique}
+    return {"type": "array", "items": items, "min_items": min_items, "max_items": MAX_ITEMS, "unique": unique}
 
 
 def obj(properties: dict[str, FieldSpec], min_properties: int = 0, **extra: Any) -> FieldSpec:
@@ -141,25 +179,35 @@ _REGISTRY: Final[dict[str, dict[str, FieldSpec]]] = {
         "unit_id": req(ident()),
         "changes": req(obj(_all_optional(_UNIT_ATTRIBUTES), min_properties=1)),
         "reason": opt(TEXT),
+        # when the change takes effect in valid time (default: the event's occurred_at)
+        "valid_from": opt(TIMESTAMP),
     },
-    "unit.closed": {"unit_id": req(ident()), "reason": req(TEXT)},
+    "unit.closed": {
+        "unit_id": req(ident()),
+        "reason": req(enum(enums.UNIT_CLOSURE_REASONS)),
+        "note": opt(TEXT),
+    },
     "person.registered": {
         "person_id": req(ident()),
         "name": req(TEXT),
         "title": req(TEXT),
         "unit_id": req(ident("unit")),
+        **_all_optional(PERSONAL),
     },
     "person.updated": {
         "person_id": req(ident()),
         "changes": req(
             obj(
-                _all_optional({"name": TEXT, "title": TEXT, "unit_id": ident("unit")}),
+                _all_optional({"name": TEXT, "title": TEXT, "unit_id": ident("unit"), **PERSONAL}),
                 min_properties=1,
             )
         ),
         "reason": opt(TEXT),
+        "valid_from": opt(TIMESTAMP),
     },
     "person.departed": {"person_id": req(ident()), "reason": opt(TEXT)},
+    # destroys the key of the person's personal fields (SPEC §4); admins only, with a reason
+    "person.erased": {"person_id": req(ident()), "reason": req(TEXT)},
 }
 
 # --- duty ---------------------------------------------------------------------------------
@@ -237,6 +285,8 @@ _HAZARDS: Final[dict[str, dict[str, FieldSpec]]] = {
         "by": req(ident("holder")),
         "measures": req(TEXT),
         "cost_cny": opt(number()),
+        # 立查立改 (枣庄 2021 通知 五): rectified on the spot, with no hand-over before it
+        "on_the_spot": opt(BOOLEAN),
     },
     "hazard.verified": {
         "hazard_id": req(ident()),
@@ -268,6 +318,8 @@ _ACCIDENTS: Final[dict[str, dict[str, FieldSpec]]] = {
         "direct_loss_cny": req(number(0)),
         "description": req(TEXT),
         "illegal_operation": opt(BOOLEAN),
+        # 敏感事件 (枣庄 2021 通知 十六): its stricter reporting deadlines bind it whatever its grade
+        "sensitive": opt(BOOLEAN),
         "location": opt(TEXT),
         "grade": {
             "type": "forbidden",
@@ -283,11 +335,30 @@ _ACCIDENTS: Final[dict[str, dict[str, FieldSpec]]] = {
         "to_unit": req(ident("unit")),
         "by": req(ident("holder")),
     },
+    "accident.corrected": {
+        "accident_id": req(ident()),
+        "deaths": opt(integer(0)),
+        "serious_injuries": opt(integer(0)),
+        "direct_loss_cny": opt(number(0)),
+        "reason": req(TEXT),
+        "grade": {
+            "type": "forbidden",
+            "required": False,
+            "rule": "accident.grade",
+            "why": "the grade is derived again from the corrected figures (条例 第3条) and is never posted",
+        },
+    },
     "accident.investigation_opened": {
         "accident_id": req(ident()),
         "level": req(enum(enums.INVESTIGATION_LEVELS)),
         "elevated": opt(BOOLEAN),
         "led_by": opt(ident("unit")),
+    },
+    "accident.investigation_extended": {
+        "accident_id": req(ident()),
+        "days": req(integer(1, 60)),
+        "approved_by": req(ident("holder")),
+        "reason": opt(TEXT),
     },
     "accident.investigation_concluded": {
         "accident_id": req(ident()),
@@ -326,6 +397,19 @@ _ENFORCEMENT: Final[dict[str, dict[str, FieldSpec]]] = {
         "description": req(TEXT),
         "stopped": req(BOOLEAN),
         "address": opt(TEXT),
+    },
+    "illegal_site.stopped": {
+        "site_id": req(ident()),
+        "by": req(ident("holder")),
+        "measures": req(TEXT),
+    },
+    "visit.made": {
+        "visit_id": req(ident()),
+        "holder": req(ident("holder")),
+        "target": req(ident("unit")),
+        "purpose": req(enum(enums.VISIT_PURPOSES)),
+        "participants": opt(array(ident("person"), unique=True)),
+        "note": opt(TEXT),
     },
     "exam.taken": {
         "person_id": req(ident()),
@@ -370,23 +454,32 @@ SCHEMAS: Final[dict[str, dict[str, FieldSpec]]] = {
 # --- JSON Schema, for the OpenAPI document ----------------------------------------------
 
 _JSON_TYPES: Final[dict[str, dict[str, Any]]] = {
-    "id": {"type": "string", "minLength": 1, "maxLength": 200},
-    "text": {"type": "string", "minLength": 1},
+    "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+    "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH},
     "timestamp": {"type": "string", "format": "date-time"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
     "enum": {"type": "string"},
-    "basis_ref": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]},
+    "basis_ref": {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": 2**53 - 1},
+            {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+        ]
+    },
 }
 
 
 def _field_json_schema(spec: FieldSpec) -> dict[str, Any]:
     kind = spec["type"]
+    if kind == "sealed":  # what a client posts: the plain value (the ledger seals it)
+        return {**_field_json_schema(spec["personal"]["plain"]), "x-personal": True}
     if kind == "array":
         out: dict[str, Any] = {"type": "array", "items": _field_json_schema(spec["items"])}
         if spec.get("min_items"):
             out["minItems"] = spec["min_items"]
+        if spec.get("max_items"):
+            out["maxItems"] = spec["max_items"]
         if spec.get("unique"):
             out["uniqueItems"] = True
         return out

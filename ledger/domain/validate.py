@@ -12,14 +12,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from ledger.domain.schema import SCHEMAS, FieldSpec
+from ledger.domain.schema import MAX_ID_LENGTH, MAX_ITEMS, MAX_TEXT_LENGTH, SCHEMAS, FieldSpec
 from ledger.errors import DomainRefused
 from ledger.timeutil import parse_timestamp
 
 __all__ = ["SCHEMA_RULE", "references", "validate"]
 
 SCHEMA_RULE: Final = "schema"
-MAX_ID_LENGTH: Final = 200
+#: an id holds no control character at all (free text may hold tab and line breaks; the
+#: envelope refuses every other control character in any string)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 Checker = Callable[[Any, str, str], None]  # (value, path, rule) → None or raise
 
@@ -31,11 +33,15 @@ def _refuse(rule: str, path: str, message: str) -> DomainRefused:
 def _check_id(value: Any, path: str, rule: str) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH:
         raise _refuse(rule, path, f"must be a non-empty id of at most {MAX_ID_LENGTH} characters")
+    if _CONTROL.search(value):
+        raise _refuse(rule, path, "must not hold a control character (tab, line break …)")
 
 
 def _check_text(value: Any, path: str, rule: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise _refuse(rule, path, "must be a non-blank text")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise _refuse(rule, path, f"must be at most {MAX_TEXT_LENGTH} characters long")
 
 
 def _check_timestamp(value: Any, path: str, rule: str) -> None:
@@ -56,6 +62,14 @@ def _check_basis_ref(value: Any, path: str, rule: str) -> None:
         raise _refuse(rule, path, "must be a log position (an integer) or an entity id")
     if isinstance(value, str):
         _check_id(value, path, rule)
+
+
+def _check_sealed(value: Any, path: str, rule: str) -> None:
+    # a personal field reaches the domain sealed by the append step (ledger.personal), never plain
+    from ledger.personal import is_sealed
+
+    if not is_sealed(value):
+        raise _refuse(rule, path, "is personal data and must be sealed before it is stored (ledger.personal)")
 
 
 def _numeric(spec: FieldSpec, integral: bool) -> Checker:
@@ -99,12 +113,15 @@ def _pattern(spec: FieldSpec, inner: Checker) -> Checker:
 def _array(spec: FieldSpec) -> Checker:
     item = compile_field(spec["items"])
     min_items, unique = spec.get("min_items", 0), spec.get("unique", False)
+    max_items = spec.get("max_items", MAX_ITEMS)
 
     def check(value: Any, path: str, rule: str) -> None:
         if not isinstance(value, list):
             raise _refuse(rule, path, "must be a list")
         if len(value) < min_items:
             raise _refuse(rule, path, f"must list at least {min_items} item(s)")
+        if len(value) > max_items:
+            raise _refuse(rule, path, f"must list at most {max_items} items")
         for index, element in enumerate(value):
             item(element, f"{path}/{index}", rule)
         if unique and len({repr(v) for v in value}) != len(value):
@@ -135,6 +152,7 @@ _SIMPLE: Final[dict[str, Checker]] = {
     "timestamp": _check_timestamp,
     "boolean": _check_boolean,
     "basis_ref": _check_basis_ref,
+    "sealed": _check_sealed,
 }
 
 
@@ -233,18 +251,21 @@ _REF_PATHS: Final[dict[str, list[tuple[RefPath, str]]]] = {
 
 
 def references(event_type: str, data: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """Every (field path, registry, id) the data refers to; call after ``validate``."""
+    """Every (field path, registry, id) the data refers to. On data ``validate`` has not
+    passed yet, what is not shaped as declared is skipped (``validate`` will refuse it)."""
     for path, registry in _REF_PATHS[event_type]:
         yield from _walk(data, path, "", registry)
 
 
 def _walk(value: Any, path: RefPath, shown: str, registry: str) -> Iterator[tuple[str, str, str]]:
     if not path:
-        if value is not None:
+        if isinstance(value, str):
             yield shown, registry, value
         return
     head, rest = path[0], path[1:]
     if head == "*":
+        if not isinstance(value, list):
+            return
         for index, item in enumerate(value):
             yield from _walk(item, rest, f"{shown}/{index}", registry)
     elif isinstance(value, dict) and head in value:

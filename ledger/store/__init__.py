@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ledger.decider import Decider
 from ledger.errors import StoreUnavailable
-from ledger.store.base import Backend, EventStore, Head, VerifyReport
+from ledger.store.base import Backend, EventStore, Head, VerifyReport, redacted
 
-__all__ = ["Backend", "EventStore", "Head", "VerifyReport", "backend_kind", "open_backend", "open_store"]
+__all__ = ["Backend", "EventStore", "Head", "VerifyReport", "backend_kind", "open_backend", "open_store", "redacted"]
 
 
 def backend_kind(url: str) -> str:
@@ -21,11 +21,12 @@ def backend_kind(url: str) -> str:
     )
 
 
-async def open_backend(url: str) -> Backend:
+async def open_backend(url: str, *, create: bool = True) -> Backend:
+    """The backend of ``url``; ``create=False`` refuses a SQLite file that does not exist."""
     if backend_kind(url) == "sqlite":
         from ledger.store.sqlite import SQLiteBackend
 
-        return SQLiteBackend.from_url(url)
+        return SQLiteBackend.from_url(url, create=create)
     from ledger.store.postgres import PostgresBackend
 
     return await PostgresBackend.connect(url)

@@ -14,24 +14,28 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
 from ledger.canonical import GENESIS_HASH
 from ledger.decider import AcceptAll, Decider, Decision
-from ledger.envelope import Proposed, StoredEvent, verify_link
+from ledger.envelope import Proposed, StoredEvent, check_storable, verify_link
 from ledger.errors import (
     ConcurrencyConflict,
     DomainRefused,
     IdempotencyConflict,
     LedgerError,
+    RowsRefused,
     StoreUnavailable,
 )
 from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
-__all__ = ["Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx"]
+if TYPE_CHECKING:
+    from ledger.store.tiles import TileAppender
+
+__all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx", "redacted"]
 
 log = structlog.get_logger("ledger.store")
 
@@ -66,7 +70,22 @@ class WriteTx(Protocol):
 
     async def find_keys(self, keys: Sequence[str]) -> dict[str, StoredRow]: ...
 
-    async def insert(self, rows: Sequence[StoredRow]) -> None: ...
+    async def insert(self, rows: Sequence[StoredRow]) -> None:
+        """Write the rows, and the Merkle tiles they complete (``Backend.tiles``)."""
+
+    @property
+    def sql(self) -> SQLTx:
+        """Plain SQL inside this same transaction (the Merkle tiles use it)."""
+
+
+class AppendStep(Protocol):
+    """What runs around every append, outside the group commit (``ops.bootstrap`` wires the
+    personal-data step, ``ledger.store.personal``): ``seal`` may rewrite the proposed events
+    before they are queued; ``settle`` sees them once stored."""
+
+    async def seal(self, events: Sequence[Proposed]) -> Sequence[Proposed]: ...
+
+    async def settle(self, stored: Sequence[StoredEvent]) -> None: ...
 
 
 class Backend(ABC):
@@ -74,6 +93,8 @@ class Backend(ABC):
 
     #: which migrations folder applies: ``sqlite`` or ``postgres``
     kind: str
+    #: the Merkle tiles' write hook, called by every ``WriteTx.insert`` (ledger/store/tiles.py)
+    tiles: TileAppender
 
     @abstractmethod
     def write_transaction(self) -> AbstractAsyncContextManager[WriteTx]:
@@ -110,6 +131,15 @@ class Backend(ABC):
     @abstractmethod
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         """A plain SQL read, ``?`` placeholders."""
+
+    @abstractmethod
+    async def try_fold_lease(self) -> bool:
+        """Try to become the one process folding the read models; True when this process holds
+        the lease (again). The lease lives as long as this process (or its connection): when
+        the holder dies, the database or the OS frees it, and another process takes it."""
+
+    @abstractmethod
+    async def release_fold_lease(self) -> None: ...
 
     @abstractmethod
     async def applied_migrations(self) -> set[int]:
@@ -156,9 +186,10 @@ class _Group:
 class EventStore:
     """The ledger's log: append (group-committed), read, subscribe, verify."""
 
-    def __init__(self, backend: Backend, decider: Decider | None = None) -> None:
+    def __init__(self, backend: Backend, decider: Decider | None = None, step: AppendStep | None = None) -> None:
         self.backend = backend
         self.decider: Decider = decider if decider is not None else AcceptAll()
+        self.step = step
         self._pending: deque[_Request] = deque()
         self._work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -176,15 +207,25 @@ class EventStore:
         """
         if not events:
             return []
+        check_storable(events)  # nothing a database could refuse joins a group
         if self._closing:
             raise StoreUnavailable("the ledger is shutting down")
+        if self.step is not None:
+            events = await self.step.seal(events)
         future: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Request(events, future))
         self._work.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="ledger-appender")
-        # shield: a caller that goes away must not cancel a write other callers share
-        return await asyncio.shield(future)
+        # shield: a caller that goes away must not cancel a write other callers share, nor
+        # the step that follows it (an erased person's key is destroyed whatever happens)
+        return await asyncio.shield(self._settled(future))
+
+    async def _settled(self, future: asyncio.Future[list[StoredEvent]]) -> list[StoredEvent]:
+        stored = await future
+        if self.step is not None:
+            await self.step.settle(stored)
+        return stored
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Replay into the decider whatever the log holds beyond it (startup, before serving)."""
@@ -208,7 +249,38 @@ class EventStore:
             await self._write_group(group)
 
     async def _write_group(self, requests: list[_Request]) -> None:
-        outcomes: list[list[StoredEvent] | BaseException] = []
+        """Decide and write a group in one transaction, then answer each request.
+
+        Isolation: every value was checked before it joined the group (``check_storable``),
+        so the database has no reason to refuse the rows. If it still does, no request's
+        input may fail another's: the group is written again in halves, until the request
+        at fault stands alone and is refused alone (400, naming its field).
+        """
+        try:
+            outcomes = await self._commit_group(requests)
+        except RowsRefused as refused:
+            if len(requests) > 1:
+                log.warning("the database refused a group; writing it again in halves", error=str(refused))
+                middle = len(requests) // 2
+                await self._write_group(requests[:middle])
+                await self._write_group(requests[middle:])
+                return
+            log.warning("the database refused a request", error=str(refused))
+            outcomes = [refused.as_invalid(batch=len(requests[0].events) > 1)]
+        except Exception as exc:  # the database failed: nobody's events were written
+            log.error("append failed", error=repr(exc), requests=len(requests))
+            failure = exc if isinstance(exc, LedgerError) else StoreUnavailable(f"append failed: {exc}")
+            outcomes = [failure] * len(requests)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if request.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                request.future.set_exception(outcome)
+            else:
+                request.future.set_result(outcome)
+
+    async def _commit_group(self, requests: list[_Request]) -> list[list[StoredEvent] | BaseException]:
+        """One transaction: decide every request of the group, write the rows, commit."""
         decision: Decision | None = None
         try:
             async with self.backend.write_transaction() as tx:
@@ -220,25 +292,13 @@ class EventStore:
                 outcomes = [self._decide_request(group, request) for request in requests]
                 if group.rows:
                     await tx.insert(group.rows)
-        except Exception as exc:  # the database failed: nobody's events were written
+        except BaseException:
             if decision is not None:
                 decision.abort()
-            log.error("append failed", error=repr(exc), requests=len(requests))
-            failure = exc if isinstance(exc, LedgerError) else StoreUnavailable(f"append failed: {exc}")
-            for request in requests:
-                if not request.future.done():
-                    request.future.set_exception(failure)
-            return
-        assert decision is not None
+            raise
         decision.commit(group.position)
         self.groups_written += 1
-        for request, outcome in zip(requests, outcomes, strict=True):
-            if request.future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                request.future.set_exception(outcome)
-            else:
-                request.future.set_result(outcome)
+        return outcomes
 
     async def _replay_foreign(self, tx: WriteTx, head: Head) -> None:
         """Events another process appended since we last wrote: fold them before deciding."""
@@ -423,3 +483,12 @@ def _check_row(pos: int, before: int, prev_hash: str, fields: dict[str, Any] | s
     except TypeError as exc:
         return f"unreadable row: {exc}"
     return verify_link(event, prev_hash)
+
+
+def redacted(url: str) -> str:
+    """A database URL fit for a message or a log: no password."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{userinfo}{at}{host}"

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,10 +21,12 @@ import asyncpg
 import structlog
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
-from ledger.store.base import Backend, Head, StoredRow
+from ledger.errors import RowsRefused, StoreUnavailable
+from ledger.store.base import Backend, Head, StoredRow, redacted
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.tiles import TileAppender
+from ledger.tiles import TreeEdge
 
 __all__ = ["PostgresBackend"]
 
@@ -32,8 +34,33 @@ log = structlog.get_logger("ledger.store.postgres")
 
 #: the advisory lock every writer takes: "ledger" as a 64-bit number
 WRITE_LOCK = 0x6C6564676572
+#: the session-level advisory lock of the one process folding the read models
+FOLD_LOCK = WRITE_LOCK + 2
 CHANNEL = "ledger_events"
 SERVICE_ROLE = "ledger_app"
+
+
+#: what a lost, restarting or overloaded server looks like: the ledger is unavailable (503)
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    # a connection the server dropped mid-operation (e.g. shutting down) can be left in a
+    # state where asyncpg refuses the next operation on it
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+@contextlib.contextmanager
+def _reachable(what: str) -> Iterator[None]:
+    """Translate a lost server into ``StoreUnavailable`` (one place for every read)."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(f"{what} failed on PostgreSQL: {exc}") from exc
 
 
 _HEAD_AND_VERSIONS = (
@@ -44,8 +71,15 @@ _HEAD_AND_VERSIONS = (
 
 
 class _PostgresTx:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, tiles: TileAppender) -> None:
         self._conn = conn
+        self._tiles = tiles
+        #: the tree's edge after this transaction's inserts, adopted when it commits
+        self.edge: TreeEdge | None = None
+
+    @property
+    def sql(self) -> _PostgresSQLTx:
+        return _PostgresSQLTx(self._conn)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         rows = await self._conn.fetch(
@@ -68,10 +102,23 @@ class _PostgresTx:
         return {r["idempotency_key"]: StoredRow(event_from_record(r), r["request_hash"]) for r in rows}
 
     async def insert(self, rows: Sequence[StoredRow]) -> None:
+        tiles = await self._tiles.prepare(self.sql, [r.event for r in rows], self.edge)
         # COPY is the fastest way in (about twice an INSERT … unnest on this machine)
         await self._conn.copy_records_to_table(
             "events", records=[record_from_row(r) for r in rows], columns=[*COLUMNS, "request_hash"]
         )
+        for sql, args in tiles.statements:  # the Merkle tiles these events complete, with them
+            await self.sql.executemany(sql, args)
+        self.edge = tiles.edge
+
+
+_COPY_WHERE = re.compile(r"COPY events, line (\d+), column (\w+)")
+
+
+def _copy_where(exc: asyncpg.PostgresError) -> tuple[str | None, int | None]:
+    """The column and row (0-based) a refused COPY names in its context, when it does."""
+    found = _COPY_WHERE.search(str(getattr(exc, "context", None) or ""))
+    return (found.group(2), int(found.group(1)) - 1) if found else (None, None)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -139,6 +186,8 @@ class PostgresBackend(Backend):
         self.pool = pool
         self._signal = AppendSignal()
         self._listener: asyncpg.Connection | None = None
+        self._lease: asyncpg.Connection | None = None
+        self.tiles = TileAppender()
 
     @classmethod
     async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresBackend:
@@ -155,7 +204,7 @@ class PostgresBackend(Backend):
                 server_settings={"plan_cache_mode": "force_custom_plan"},
             )
         except (OSError, asyncpg.PostgresError) as exc:
-            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redacted(dsn)}: {exc}") from exc
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {redacted(dsn)}: {exc}") from exc
         assert pool is not None
         return cls(dsn, pool)
 
@@ -175,13 +224,19 @@ class PostgresBackend(Backend):
                 # COMMIT, never on rollback). The head is NOT read in this same request: its
                 # snapshot could predate the lock wait and miss the previous writer.
                 await conn.execute(_BEGIN_WRITE)
+                tx = _PostgresTx(conn, self.tiles)
                 try:
-                    yield _PostgresTx(conn)
+                    yield tx
                 except BaseException:
                     await _rollback(conn)
                     raise
                 await conn.execute("COMMIT")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.tiles.adopt(tx.edge)
+        except asyncpg.DataError as exc:  # a value PostgreSQL cannot hold (e.g. NUL in text)
+            raise RowsRefused(str(exc), *_copy_where(exc)) from exc
+        except (UnicodeEncodeError, OverflowError) as exc:  # a value the driver cannot send
+            raise RowsRefused(str(exc)) from exc
+        except (*_UNREACHABLE, asyncpg.PostgresError) as exc:
             raise StoreUnavailable(f"append failed on PostgreSQL: {exc}") from exc
         self._signal.bump()
 
@@ -189,14 +244,13 @@ class PostgresBackend(Backend):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PostgresSQLTx]:
-        try:
+        with _reachable("a transaction"):
             async with self.pool.acquire() as conn, conn.transaction():
                 yield _PostgresSQLTx(conn)
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise StoreUnavailable(f"PostgreSQL failed: {exc}") from exc
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
+        with _reachable("a read"):
+            return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
@@ -210,21 +264,25 @@ class PostgresBackend(Backend):
             where.append(f"type = ANY(${len(params)}::text[])")
         params.append(limit)
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ${len(params)}"
-        rows = await self.pool.fetch(sql, *params)
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(sql, *params)
         return [event_from_record(r) for r in rows]
 
     async def read_raw(self, after: int, limit: int) -> list[tuple[int, dict[str, Any] | str]]:
-        rows = await self.pool.fetch(
-            f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
-        )
+        with _reachable("reading the log"):
+            rows = await self.pool.fetch(
+                f"SELECT {SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after, limit
+            )
         return [raw_from_record(r) for r in rows]
 
     async def head(self) -> Head:
-        async with self.pool.acquire() as conn:
-            return await _head(conn)
+        with _reachable("reading the head"):
+            async with self.pool.acquire() as conn:
+                return await _head(conn)
 
     async def position_at(self, recorded_at: str) -> int:
-        value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
+        with _reachable("reading the log"):
+            value = await self.pool.fetchval("SELECT MAX(position) FROM events WHERE recorded_at <= $1", recorded_at)
         return int(value or 0)
 
     def signal(self) -> int:
@@ -233,6 +291,30 @@ class PostgresBackend(Backend):
     async def wait_for_append(self, seen: int, timeout: float) -> int:
         await self._listen()
         return await self._signal.wait(seen, timeout)
+
+    async def try_fold_lease(self) -> bool:
+        """A session-level advisory lock on a connection of its own: PostgreSQL frees it the
+        moment that connection drops (the process died, or the network went)."""
+        if self._lease is not None and not self._lease.is_closed():
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self._lease.fetchval("SELECT 1")
+                return True
+            self._lease = None  # the connection is gone, and the lock with it
+        try:
+            conn = await asyncpg.connect(self.dsn)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreUnavailable(f"cannot connect to PostgreSQL for the folding lease: {exc}") from exc
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", FOLD_LOCK):
+            self._lease = conn
+            return True
+        await conn.close()
+        return False
+
+    async def release_fold_lease(self) -> None:
+        if self._lease is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._lease.close(), 5)
+            self._lease = None
 
     async def applied_migrations(self) -> set[int]:
         conn = await asyncpg.connect(self.dsn)
@@ -259,16 +341,8 @@ class PostgresBackend(Backend):
             await conn.close()
 
     async def close(self) -> None:
+        await self.release_fold_lease()
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._listener.close(), 5)
         await asyncio.wait_for(self.pool.close(), 30)
-
-
-def _redacted(dsn: str) -> str:
-    """A DSN fit for an error message: no password."""
-    scheme, sep, rest = dsn.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{userinfo}{at}{host}"

@@ -8,6 +8,9 @@ small pool of reader threads (WAL lets them read while the writer writes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,10 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ledger.envelope import StoredEvent
-from ledger.errors import StoreUnavailable
+from ledger.errors import RowsRefused, StoreUnavailable
 from ledger.store.base import Backend, Head, StoredRow
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.tiles import TileAppender
+from ledger.tiles import TreeEdge
 
 __all__ = ["SQLiteBackend"]
 
@@ -40,6 +45,12 @@ def _connect(path: str) -> sqlite3.Connection:
 class _SQLiteTx:
     def __init__(self, backend: SQLiteBackend) -> None:
         self._b = backend
+        #: the tree's edge after this transaction's inserts, adopted when it commits
+        self.edge: TreeEdge | None = None
+
+    @property
+    def sql(self) -> _SQLiteSQLTx:
+        return _SQLiteSQLTx(self._b)
 
     async def read_range(self, after: int, until: int) -> list[StoredEvent]:
         sql = f"SELECT {SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT 5000"
@@ -69,7 +80,15 @@ class _SQLiteTx:
 
     async def insert(self, rows: Sequence[StoredRow]) -> None:
         records = [record_from_row(r) for r in rows]
-        await self._b._write(lambda c: c.executemany(INSERT, records))
+        tiles = await self._b.tiles.prepare(self.sql, [r.event for r in rows], self.edge)
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.executemany(INSERT, records)
+            for sql, args in tiles.statements:  # the Merkle tiles these events complete, with them
+                conn.executemany(sql, args)
+
+        await self._b._write(run)
+        self.edge = tiles.edge
 
 
 class _SQLiteSQLTx:
@@ -115,14 +134,21 @@ class SQLiteBackend(Backend):
         # the writer connection holds one transaction at a time: the appender's and the
         # projections' transactions take turns on it
         self._tx_lock = asyncio.Lock()
+        self._lease: int | None = None  # the file descriptor holding the folding lease
+        self.tiles = TileAppender()
 
     @classmethod
-    def from_url(cls, url: str) -> SQLiteBackend:
+    def from_url(cls, url: str, *, create: bool = True) -> SQLiteBackend:
+        """The backend of ``url``; with ``create=False`` the file must exist (a read-only
+        command never creates a file, nor its directories)."""
         path = url.removeprefix("sqlite://")
         path = path[1:] if path.startswith("/") else path  # sqlite:///rel.db and sqlite:////abs.db
         if not path:
             raise StoreUnavailable(f"no file in database URL {url!r}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not create and not Path(path).is_file():
+            raise StoreUnavailable(f"no ledger at {url}: {path} does not exist")
+        if create:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return cls(path)
 
     # -- threads ------------------------------------------------------------------------
@@ -169,8 +195,13 @@ class SQLiteBackend(Backend):
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[_SQLiteTx]:
-        async with self._immediate():
-            yield _SQLiteTx(self)
+        try:
+            async with self._immediate():
+                tx = _SQLiteTx(self)
+                yield tx
+        except (sqlite3.DataError, UnicodeEncodeError, OverflowError) as exc:  # a value SQLite cannot take
+            raise RowsRefused(str(exc)) from exc
+        self.tiles.adopt(tx.edge)
         self._signal.bump()
 
     # -- plain SQL for the read models (ledger.store.sql) ---------------------------------
@@ -217,6 +248,27 @@ class SQLiteBackend(Backend):
         # another process's appends are not signalled here: the timeout makes it a poll
         return await self._signal.wait(seen, timeout)
 
+    async def try_fold_lease(self) -> bool:
+        """An exclusive ``flock`` on a file beside the database: the OS frees it when the
+        process holding it dies."""
+        if self._lease is not None:
+            return True
+        fd = os.open(f"{self.path}.fold-lease", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lease = fd
+        return True
+
+    async def release_fold_lease(self) -> None:
+        if self._lease is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lease, fcntl.LOCK_UN)
+                os.close(self._lease)
+            self._lease = None
+
     async def applied_migrations(self) -> set[int]:
         def run(conn: sqlite3.Connection) -> set[int]:
             conn.execute(
@@ -245,16 +297,18 @@ class SQLiteBackend(Backend):
         await self._write(run)
 
     async def close(self) -> None:
-        def close_all() -> None:
-            if self._write_conn is not None:
-                self._write_conn.close()
-            with self._lock:
-                for conn in self._reader_conns:
-                    conn.close()
-
-        await asyncio.get_running_loop().run_in_executor(self._writer, close_all)
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
+        """Close every connection once no thread uses it: a read still running in a reader
+        thread (that of a request the client gave up on, say) finishes first; closing its
+        connection under it would crash the process."""
+        await self.release_fold_lease()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._readers.shutdown, True)
+        await loop.run_in_executor(None, self._writer.shutdown, True)
+        if self._write_conn is not None:
+            self._write_conn.close()
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
 
 
 def _statements(script: str) -> list[str]:

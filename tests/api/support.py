@@ -10,17 +10,26 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
 from api.app import STORE, create_app
+from api.server import LedgerRunner
 from api.tokens import create_token
 from ledger.store import EventStore
 from ops.config import Settings
 from tests.projections.support import ledger_with, sample_events
 
-__all__ = ["Service", "service"]
+__all__ = ["LedgerTestServer", "Service", "service"]
 
 #: role → scope used by the tokens of the matrix (兰山区 371302, a county of the sample)
 SCOPES = {"recorder": "371302", "viewer": "371302", "investigator": None, "admin": None}
+
+
+class LedgerTestServer(TestServer):
+    """The app served as ``ledger serve`` serves it (aiohttp's own errors as problem+json)."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return LedgerRunner(self.app, **kwargs)
 
 
 @dataclass
@@ -51,7 +60,7 @@ async def service(url: str) -> AsyncIterator[Service]:
         for role, scope in SCOPES.items():
             _, tokens[role] = await create_token(store.backend, role=role, scope=scope, name=f"test {role}")
     key = Path(tempfile.mkdtemp()) / "signing.key"
-    client = TestClient(TestServer(create_app(Settings(database_url=url, signing_key=str(key)))))
+    client = TestClient(LedgerTestServer(create_app(Settings(database_url=url, signing_key=str(key)))))
     await client.start_server()
     try:
         yield Service(client, tokens)

@@ -57,6 +57,14 @@ READS = [
         f"/v1/findings?scope={OUTSIDE_COUNTY}&period=2019Q4",
     ),
     ("stream", "/v1/streams/hazard:HZ-2019-0001", "/v1/streams/hazard:HZ-2019-0003"),
+    ("unit", f"/v1/units/{INSIDE_UNIT}", f"/v1/units/{OUTSIDE_UNIT}"),
+    ("unit search", f"/v1/units?q=371&scope={INSIDE_COUNTY}", f"/v1/units?q=371&scope={OUTSIDE_COUNTY}"),
+    ("people search", f"/v1/people?q=P&scope={INSIDE_COUNTY}", f"/v1/people?q=P&scope={OUTSIDE_COUNTY}"),
+    (
+        "hazard accountability",
+        "/v1/hazards/HZ-2019-0001/accountability",
+        "/v1/hazards/HZ-2019-0003/accountability",
+    ),
 ]
 ROLES = ["recorder", "viewer", "investigator", "admin"]
 SCOPED = {"recorder", "viewer"}
@@ -78,11 +86,12 @@ async def _status(svc: Service, role: str, path: str) -> int:
 
 
 async def test_reads(svc: Service) -> None:
-    """Scoped roles read inside (200) and not outside (403; a stream outside is 404); the others read all."""
+    """Scoped roles read inside (200) and nothing outside: 404, the same as for what does not exist,
+    so that no answer tells a county what exists in another; the others read all."""
     failures = []
     for name, inside, outside in READS:
         for role in ROLES:
-            expected_outside = (404 if name == "stream" else 403) if role in SCOPED else 200
+            expected_outside = 404 if role in SCOPED else 200
             for where, path, expected in (("inside", inside, 200), ("outside", outside, expected_outside)):
                 got = await _status(svc, role, path)
                 if got != expected:

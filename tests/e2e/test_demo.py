@@ -108,12 +108,64 @@ def test_volumes_and_rates() -> None:
     assert tally.types["evaluation.scored"] > 0
     assert tally.types["exam.taken"] > 0
     assert tally.types["report.submitted"] > 0
-    assert tally.types["policy.adopted"] == 1
+    assert tally.types["policy.adopted"] == 2  # the campaign's and the province's, as shipped
+    assert tally.types["visit.made"] > 0
     assert tally.types["assignment.corrected"] > 0
     led = [e for e in _stream(2019, 1500) if e["type"] == "inspection.conducted" and "led_by" in e["data"]]
     assert led
     superseding = [e for e in _stream(2019, 1500) if e["type"] == "assignment.made" and "supersedes" in e["data"]]
     assert superseding
+
+
+def test_true_to_the_notices() -> None:
+    """临应急发〔2019〕119号 as the demo city lives it: the ready policies as shipped, the
+    campaign from 2019-10-19 to 12-31, Annex 1's groups, 应急系统 cadres covering townships,
+    the departments that 管行业 supervising, two heads per division, 现场办公 as visits."""
+    from ledger.policies import adoption, ready_policy
+
+    events = _stream(2019, 1500)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        by_type.setdefault(e["type"], []).append(e["data"])
+    assert by_type["policy.adopted"] == [
+        adoption(ready_policy("POL-371300-2019-119")),
+        adoption(ready_policy("POL-370000-ILLEGAL-SITES")),
+    ]
+    units = {u["unit_id"]: u for u in by_type["unit.registered"]}
+    people = {p["person_id"]: p for p in by_type["person.registered"]}
+    made = by_type["assignment.made"]
+    groups = [a for a in made if a["role"] == "covers" and a["holder"].startswith("371300-DD")]
+    assert {units[a["holder"]]["name"] for a in groups} == {f"包县区督导工作组{n}组" for n in "一二三四五六七八九"}
+    assert {(a["valid_from"], a["valid_to"]) for a in groups} == {
+        ("2019-10-19T00:00:00+08:00", "2020-01-01T00:00:00+08:00")
+    }
+    leaders = [a for a in made if a["role"] == "group_leader"]
+    assert all(people[a["holder"]]["unit_id"] == "371300-YJJ" for a in leaders)  # 县级干部 of the bureau
+    townships = [a for a in made if a["role"] == "covers" and units[a["target"]]["kind"] == "township"]
+    assert all(people[a["holder"]]["unit_id"].endswith("-YJJ") for a in townships)  # 应急系统 cadres 下沉一级
+    supervisor = {
+        a["industry"]: people[a["holder"]]["unit_id"][-3:] for a in made if a["role"] == "industry_supervisor"
+    }
+    assert (supervisor["construction"], supervisor["road_transport"], supervisor["gas"]) == ("ZJJ", "JTJ", "ZJJ")
+    assert supervisor["hazardous_chemicals"] == "YJJ"
+    heads = {(a["target"], a["role"]): people[a["holder"]]["title"] for a in made if a["target"] == "371302103"}
+    assert heads[("371302103", "principal")] in ("镇长", "乡长", "办事处主任")
+    assert heads[("371302103", "party_secretary")] in ("党委书记", "党工委书记")
+    lead = [a for a in made if a["role"] == "lead_official"]
+    assert any(a["note"].startswith("（四）严厉打击非法违法行为") for a in lead)
+    visits = by_type["visit.made"]
+    assert {v["purpose"] for v in visits} == {"on_site_office"}
+    assert all(v["holder"].startswith("371300-DD") for v in visits)
+    visited_at = [e["occurred_at"] for e in events if e["type"] == "visit.made"]
+    assert min(visited_at) >= "2019-10-19"
+    assert max(visited_at) < "2020-01-01"
+    county_inspections = [i for i in by_type["inspection.conducted"] if units[i["unit_id"]]["kind"] != "enterprise"]
+    assert county_inspections == []  # 现场办公 is a visit, not an inspection
+    for sanction in by_type["sanction.imposed"]:
+        if sanction["kind"] == "dismissal":  # 县委 dismisses the township's heads of government
+            assert sanction["issued_by"] in units
+            assert units[sanction["issued_by"]]["kind"] in ("county", "dev_zone")
+            assert people[sanction["target"]]["title"] not in ("党委书记", "党工委书记")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

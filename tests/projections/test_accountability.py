@@ -19,9 +19,11 @@ def _roles(chain: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
-        chain = await accountability(store.backend, "ACC-2019-0001")
+        chain = await accountability(store.backend, "ACC-2019-0001", (await store.head()).position)
         occurred = (await store.read(after=OCCURRED - 1, limit=1))[0]
-        assert chain["accident"]["events"] == [{"position": OCCURRED, "hash": occurred.hash}]
+        assert chain["accident"]["events"] == [
+            {"position": OCCURRED, "hash": occurred.hash, "type": "accident.occurred"}
+        ]
         assert chain["accident"]["unit_name"] == "临沂罗庄永盛冶金有限公司"
         assert (chain["grade"], chain["grade_label"]) == ("larger", "较大")  # 3 deaths
         assert chain["at"] == "2019-11-20T06:05:00.000000Z"
@@ -32,6 +34,7 @@ async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
             ("enterprise", "principal", "P-9L3Z2C-GM"),
             ("enterprise", "territorial", "P-371311002-002"),
             ("township", "covers", "P-371311-001"),
+            ("township", "party_secretary", "P-371311002-005"),  # 党政同责: both heads
             ("township", "principal", "P-371311002-001"),
             ("county", "covers", "371300-DD1"),
             ("county", "group_leader", "P-371300-002"),
@@ -39,18 +42,21 @@ async def test_the_chain_of_the_sample_accident(db_url: str) -> None:
         leader = chain["responsible"][-1]
         assert leader["via"] == "371300-DD1"
         assert leader["holder_name"] == "刘志强"
-        assert [t["unit_id"] for t in chain["tiers"]] == [YONGSHENG, "371311002", "371311", "371300"]
+        assert [t["unit_id"] for t in chain["tiers"]] == [YONGSHENG, "371311002", "371311", "371300", "370000"]
         for link in chain["responsible"]:
             assert link["events"]
             assert all(isinstance(e["position"], int) and len(e["hash"]) == 64 for e in link["events"])
         assert chain["gaps"] == []
         assert chain["findings"] == []
         # what the other read models add: reports on time or late, the investigation, inspections
+        # the national baseline: the initial report within the hour; the stages after it have
+        # no national deadline; the report reached the city 30 minutes late and never the province
         assert [(r["stage"], r["on_time"]) for r in chain["reports"]] == [
             ("initial", True),
-            ("written", False),
-            ("detailed", False),
+            ("written", None),
+            ("detailed", None),
         ]
+        assert [(e["level"], e["on_time"]) for e in chain["escalation"]] == [("city", False), ("province", None)]
         assert [(r["holder"], r["in_chain"]) for r in chain["investigation"]["responsible"]] == [
             ("P-9L3Z2C-GM", True),
             ("P-371311002-002", True),
@@ -68,7 +74,7 @@ async def test_an_accident_not_yet_recorded_is_not_found(db_url: str) -> None:
             await accountability(store.backend, "ACC-2019-0001", OCCURRED - 1)
         assert caught.value.code == "not-found"
         with pytest.raises(UnknownAccident):
-            await accountability(store.backend, "ACC-nowhere")
+            await accountability(store.backend, "ACC-nowhere", (await store.head()).position)
 
 
 async def test_a_role_nobody_held_is_a_finding_once_known(db_url: str) -> None:
@@ -83,11 +89,12 @@ async def test_a_role_nobody_held_is_a_finding_once_known(db_url: str) -> None:
     async with ledger_with(db_url, [*events, end]) as (store, _runner):
         before = await accountability(store.backend, "ACC-2019-0001", len(events))
         assert before["findings"] == []
-        after = await accountability(store.backend, "ACC-2019-0001")
+        after = await accountability(store.backend, "ACC-2019-0001", (await store.head()).position)
         assert [(f["rule"], f["unit_id"], f["role"]) for f in after["findings"]] == [
             ("responsibility.gap", YONGSHENG, "territorial")
         ]
         assert after["findings"][0]["events"] == after["accident"]["events"]
+        assert after["findings"][0]["finding"] == "无属地管理责任人"
         assert ("enterprise", "territorial", "P-371311002-002") not in _roles(after)
         # the investigation named the station head, who no longer held the territorial duty then
         assert [(r["holder"], r["in_chain"]) for r in after["investigation"]["responsible"]] == [
@@ -133,7 +140,7 @@ async def test_earlier_sanctions_against_the_unit_and_the_people_in_the_chain(db
         },
     ]
     async with ledger_with(db_url, [*sample_events(), *earlier]) as (store, _runner):
-        chain = await accountability(store.backend, "ACC-2019-0001")
+        chain = await accountability(store.backend, "ACC-2019-0001", (await store.head()).position)
         assert [(s["sanction_id"], s["target"]) for s in chain["sanctions"]] == [
             ("SAN-2019-E1", YONGSHENG),
             ("SAN-2019-E2", "P-371311-001"),
@@ -143,7 +150,7 @@ async def test_earlier_sanctions_against_the_unit_and_the_people_in_the_chain(db
 
 async def test_the_chain_behind_a_hazard(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
-        chain = await hazard_accountability(store.backend, "HZ-2019-0001")
+        chain = await hazard_accountability(store.backend, "HZ-2019-0001", (await store.head()).position)
         assert chain["hazard"]["unit_id"] == "91371302MA3C4R1X0A"
         assert chain["at"] == "2019-10-12T03:00:00.000000Z"
         # on 10-12 the territorial duty was still the station head's (handed over on 11-15)
@@ -151,4 +158,4 @@ async def test_the_chain_behind_a_hazard(db_url: str) -> None:
         assert [i["inspection_id"] for i in chain["inspections"]] == ["INS-2019-0001"]
         assert "HZ-2019-0001" in [h["hazard_id"] for h in chain["hazards"]["open"]]
         with pytest.raises(UnknownHazard):
-            await hazard_accountability(store.backend, "HZ-nowhere")
+            await hazard_accountability(store.backend, "HZ-nowhere", (await store.head()).position)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.enforcement import local_month, sanctions_before, sanctions_of
+from projections.calendar import local_month
+from projections.enforcement import sanctions_before, sanctions_of
 from projections.timekeys import utc_key
 from tests.projections.support import dump_tables, ledger_with, post, sample_events
 
@@ -40,11 +41,12 @@ async def test_sanctions_before_an_instant_cite_their_events(db_url: str) -> Non
         pos = _position_of(events, "sanction.imposed", sanction_id="SAN-2019-0001")
         (stored,) = await store.backend.fetch("SELECT hash FROM events WHERE position = ?", pos)
         assert first["events"] == [{"position": pos, "hash": stored[0], "type": "sanction.imposed"}]
-        later = await sanctions_before(store.backend, [ENTERPRISE, STATION_CHIEF], "9999", head)
+        later = await sanctions_before(store.backend, [ENTERPRISE, STATION_CHIEF], "9999-12-31", head)
         assert [s["sanction_id"] for s in later] == ["SAN-2019-0001", "SAN-2020-0001"]
         # as known before the sanction was recorded: nothing
-        assert await sanctions_before(store.backend, [ENTERPRISE], "9999", pos - 1) == []
-        assert await sanctions_before(store.backend, [], "9999", head) == []
+        assert await sanctions_before(store.backend, [ENTERPRISE], "9999-12-31", pos - 1) == []
+        assert await sanctions_before(store.backend, [], "9999-12-31", head) == []
+        assert first["kind_label"] == "停产停业整顿"
 
 
 async def test_a_lift_is_seen_only_once_known(db_url: str) -> None:
@@ -69,9 +71,9 @@ async def test_a_lift_is_seen_only_once_known(db_url: str) -> None:
 
 def test_calendar_months_are_chinas() -> None:
     """A site found at 00:30 on 1 November in Linyi belongs to November, not to October (UTC)."""
-    assert local_month("2019-11-01T00:30:00+08:00") == "2019-11"
-    assert local_month("2019-10-31T16:30:00Z") == "2019-11"
-    assert local_month("2019-10-31T15:59:00Z") == "2019-10"
+    assert local_month(utc_key("2019-11-01T00:30:00+08:00")) == "2019-11"
+    assert local_month(utc_key("2019-10-31T16:30:00Z")) == "2019-11"
+    assert local_month(utc_key("2019-10-31T15:59:00Z")) == "2019-10"
 
 
 LATER = [
@@ -95,9 +97,25 @@ async def test_enforcement_rebuild_equals_the_incremental_build(db_url: str) -> 
         assert incremental["sanctions"]
         assert incremental["exams"]
         assert incremental["evaluations"]
-        assert incremental["enforcement_accidents"]
-        assert incremental["enforcement_major_hazards"]
-        (closed,) = await store.backend.fetch("SELECT closed_at FROM enforcement_major_hazards")
-        assert closed == ("2019-11-29T03:00:00.000000Z",)
+        assert incremental["illegal_sites"]
+        assert incremental["reports"]
+        (lifted,) = await store.backend.fetch("SELECT lifted_at FROM sanctions WHERE sanction_id = 'SAN-2019-0001'")
+        assert lifted == ("2019-12-20T01:00:00.000000Z",)
         await runner.rebuild(["enforcement"])
         assert await dump_tables(store, runner) == incremental
+
+
+async def test_an_illegal_site_stopped_later_is_stopped_from_then_on(db_url: str) -> None:
+    """illegal_site.stopped records the 制止 later: the site keeps its finding time and gains a stop."""
+    stop = {
+        "type": "illegal_site.stopped",
+        "occurred_at": "2019-12-03T10:00:00+08:00",
+        "data": {"site_id": "IS-2019-0001", "by": "P-371312101-002", "measures": "依法取缔，没收原料"},
+    }
+    async with ledger_with(db_url, sample_events()) as (store, runner):
+        before = await store.backend.fetch("SELECT stopped_at FROM illegal_sites")
+        assert before == [(None,)]
+        await post(store, [stop])
+        await runner.catch_up()
+        after = await store.backend.fetch("SELECT stopped_at, stopped_by FROM illegal_sites")
+        assert after == [("2019-12-03T02:00:00.000000Z", "P-371312101-002")]

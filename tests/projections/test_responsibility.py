@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from projections.asof import as_of
-from projections.responsibility import UnknownUnit, holders_at, responsibility, timeline
+from projections.duty import holders_at, responsibility, timeline
+from projections.registry import UnknownUnit
 from tests.projections.support import dump_tables, ledger_with, post, sample_events
 
 XINYUAN = "91371302MA3C4R1X0A"  # 鑫源化工, 兰山街道 (its territorial duty changes hands on 11-15)
@@ -15,7 +16,7 @@ YONGSHENG = "91371311MA3F9L3Z2C"  # 永盛冶金, 傅庄街道, 罗庄区 (the a
 HANDOVER = 68  # the sample's assignment.made of A-4R1X0A-TERR-2 with supersedes
 CORRECTION = 69  # the back-dated correction of A-DD1-371311's valid_from (10-01 → 09-25)
 
-TABLES = ("assignments", "accountability_accidents", "accountability_hazards")
+TABLES = ("assignments",)
 
 
 def _who(holdings: list[dict[str, Any]], role: str) -> list[str]:
@@ -68,33 +69,31 @@ async def test_a_territorial_hand_over_in_valid_time(db_url: str) -> None:
 
 
 async def test_a_back_dated_correction_changes_the_past_only_as_known_after_it(db_url: str) -> None:
-    """A-DD1-371311 was corrected (recorded 12-02) to start 09-25 instead of 10-01: who
-    covered 罗庄区 on 09-28 depends on when you ask."""
+    """A-DD1-371311 was corrected (recorded 12-02) to start on 10-21, when the group really
+    arrived, instead of 10-19: who covered 罗庄区 on 10-20 depends on when you ask."""
     events = sample_events()
     async with ledger_with(db_url, events[: CORRECTION - 1]) as (store, runner):
         db = store.backend
         first = await store.head()
         await post(store, events[CORRECTION - 1 :])
         await runner.catch_up()
-        at = "2019-09-28T12:00:00+08:00"
+        at = "2019-10-20T12:00:00+08:00"
         then = await as_of(db, at, known_at=first.recorded_at)
         now = await as_of(db, at)
         assert then.position == CORRECTION - 1
         assert now.position == len(events)
-        assert await holders_at(db, "371311", then.at, then.position, roles=["covers"]) == []
-        covering = await holders_at(db, "371311", now.at, now.position, roles=["covers"])
-        assert [(h["holder"], h["valid_from_text"]) for h in covering] == [("371300-DD1", "2019-09-25T00:00:00+08:00")]
-        assert covering[0]["correction_reason"] == "按督导组实际进驻日期更正（补录）"
-        assert [e["type"] for e in covering[0]["events"]] == ["assignment.made", "assignment.corrected"]
-        # the map: a gap then, none (for covering) now — but the group had no leader yet
+        covering = await holders_at(db, "371311", then.at, then.position, roles=["covers"])
+        assert [(h["holder"], h["valid_from_text"]) for h in covering] == [("371300-DD1", "2019-10-19T00:00:00+08:00")]
+        assert await holders_at(db, "371311", now.at, now.position, roles=["covers"]) == []
+        later = await holders_at(db, "371311", "2019-10-22T00:00:00+08:00", now.position, roles=["covers"])
+        assert [(h["holder"], h["valid_from_text"]) for h in later] == [("371300-DD1", "2019-10-21T00:00:00+08:00")]
+        assert later[0]["correction_reason"] == "按督导组实际进驻日期更正（补录）"
+        assert [e["type"] for e in later[0]["events"]] == ["assignment.made", "assignment.corrected"]
+        # the map: covered then, a gap now
         county_then = await responsibility(db, YONGSHENG, then)
         county_now = await responsibility(db, YONGSHENG, now)
-        assert {"unit_id": "371311", "role": "covers"} in [
-            {k: g[k] for k in ("unit_id", "role")} for g in county_then["gaps"]
-        ]
-        gaps_now = [(g["unit_id"], g["role"]) for g in county_now["gaps"]]
-        assert ("371311", "covers") not in gaps_now
-        assert ("371300-DD1", "group_leader") in gaps_now  # its leader only from 10-01
+        assert ("371311", "covers") not in [(g["unit_id"], g["role"]) for g in county_then["gaps"]]
+        assert ("371311", "covers") in [(g["unit_id"], g["role"]) for g in county_now["gaps"]]
         # and the same question asked again later gives the same answer as then
         assert await holders_at(db, "371311", then.at, then.position) == await holders_at(
             db, "371311", then.at, CORRECTION - 1
@@ -112,15 +111,16 @@ async def test_the_covering_chain_up_to_the_work_group_and_its_leader(db_url: st
             ("371302001", "township"),
             ("371302", "county"),
             ("371300", "city"),
+            ("370000", "province"),
         ]
         assert [h["holder"] for h in tiers[0]["covered_by"]] == ["P-371302001-002"]  # 乡包企
         assert [h["holder"] for h in tiers[1]["covered_by"]] == ["P-371302-001"]  # 县包乡
-        group = tiers[2]["covered_by"]  # 市包县: the city's first work group
+        group = tiers[2]["covered_by"]  # 市包县: the city's second work group (Annex 1)
         assert [(h["holder"], h["holder_kind"], h["holder_name"]) for h in group] == [
-            ("371300-DD1", "unit", "市第一督导工作组")
+            ("371300-DD2", "unit", "包县区督导工作组二组")
         ]
         leaders = [(m["role"], m["holder"], m["holder_name"]) for m in group[0]["members"]]
-        assert leaders == [("group_leader", "P-371300-002", "刘志强")]
+        assert leaders == [("group_leader", "P-371300-003", "周海涛")]
         assert group[0]["basis"] == "临应急发〔2019〕119号"
         assert tiers[3]["covered_by"] == []
         assert _who(tiers[1]["holders"], "principal") == ["P-371302001-001"]
@@ -261,7 +261,7 @@ async def test_ended_corrected_reopened_and_holder_corrected(db_url: str) -> Non
         ]
         # rebuilt in one page (versions closed in memory) == built one event at a time
         incremental = {t: v for t, v in (await dump_tables(store, runner)).items() if t in TABLES}
-        await runner.rebuild(["responsibility"])
+        await runner.rebuild(["duty"])
         assert {t: v for t, v in (await dump_tables(store, runner)).items() if t in TABLES} == incremental
 
 
@@ -289,9 +289,8 @@ async def test_rebuild_equals_the_incremental_build_event_by_event(db_url: str) 
             await post(store, [event])
             await runner.catch_up()
         incremental = await dump_tables(store, runner)
-        await runner.rebuild(["responsibility"])
+        await runner.rebuild(["duty"])
         rebuilt = await dump_tables(store, runner)
         for table in TABLES:
             assert rebuilt[table] == incremental[table], table
-        assert len(incremental["assignments"]) == 37  # 35 made + the superseded and the corrected versions
-        assert len(incremental["accountability_accidents"]) == 1
+        assert len(incremental["assignments"]) == 42  # 40 made + the superseded and the corrected versions

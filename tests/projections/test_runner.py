@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from projections.installed import all_projectors
+from projections.registry import chain_at, rules_at
 from projections.runner import ProjectionRunner
-from projections.units import ancestors, policy_rules
+from projections.timekeys import utc_key
 from tests.projections.support import dump_tables, ledger_with, post, sample_events
 
 
@@ -49,12 +50,37 @@ async def test_rebuild_equals_the_incremental_build(db_url: str) -> None:
 
 async def test_the_unit_tree_and_the_policy_in_force(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
-        chain = await ancestors(store.backend, "91371302MA3C4R1X0A")
-        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300"]
-        rules, sources = await policy_rules(store.backend, "371302001", "2019-11-01T00:00:00.000000Z")
-        assert sources == [{"policy_id": "POL-371300-2019-119", "basis": "临应急发〔2019〕119号"}]
-        assert rules["covering_visit_days"] == 7
-        assert rules["accident_report_minutes"] == {"initial": 20, "written": 60, "detailed": 120}
-        outside, none = await policy_rules(store.backend, "371302001", "2020-02-01T00:00:00.000000Z")
-        assert none == []
-        assert outside["illegal_sites_dismissal"] == {"township": 1, "county": 2}
+        head = (await store.head()).position
+        at = utc_key("2019-11-01T00:00:00+08:00")
+        chain = await chain_at(store.backend, "91371302MA3C4R1X0A", at, head)
+        assert [u["unit_id"] for u in chain] == ["91371302MA3C4R1X0A", "371302001", "371302", "371300", "370000"]
+        rules = (await rules_at(store.backend, ["371302001"], at, head))["371302001"]
+        assert rules.source("covering_visit_days")["policy_id"] == "POL-371300-2019-119"
+        assert rules.get("covering_visit_days") == 7
+        assert rules.source("illegal_sites_dismissal")["policy_id"] == "POL-370000-ILLEGAL-SITES"
+        # the national baseline: the sample's policy sets no reporting rule
+        assert rules.get("accident_report_minutes") == {"initial": 60}
+        assert rules.source("accident_report_minutes")["national"] is True
+        outside = (await rules_at(store.backend, ["371302001"], utc_key("2020-02-01T00:00:00+08:00"), head))[
+            "371302001"
+        ]
+        assert [p.policy_id for p in outside.in_force] == ["POL-370000-ILLEGAL-SITES"]  # the province's, no end
+        assert outside.get("covering_visit_days") is None  # a local rule of the campaign, off after it
+
+
+async def test_a_read_waits_for_the_folding_of_its_position(db_url: str) -> None:
+    """Honest reads: wait_for returns once the read models reflect the position, in this
+    process (the follower) or when only the stored positions tell (another process folds)."""
+    events = sample_events()
+    async with ledger_with(db_url, events[:10]) as (store, runner):
+        task = asyncio.create_task(runner.run())
+        try:
+            await post(store, events[10:20])
+            assert await runner.wait_for(20, 2.0)
+            assert runner.position() == 20
+        finally:
+            task.cancel()
+        other = ProjectionRunner(store, all_projectors())  # a reader that does not fold
+        assert await other.wait_for(20, 0.5)
+        await post(store, events[20:30])
+        assert not await other.wait_for(30, 0.2)  # nobody folds: it gives up

@@ -6,7 +6,7 @@ from projections.stats import stats
 from projections.timekeys import utc_key
 from tests.projections.support import ledger_with, sample_events
 
-HEAD = 103
+HEAD = len(sample_events())  # 125: the sample, posted as one batch
 Q4 = (utc_key("2019-10-01T00:00:00+08:00"), utc_key("2020-01-01T00:00:00+08:00"))
 
 
@@ -49,6 +49,7 @@ async def test_scope_period_and_known_at(db_url: str) -> None:
 
         # at the end of October: HZ-2019-0003 had failed its verification, HZ-2019-0001 was closed
         october = await stats(db, None, Q4[0], utc_key("2019-11-01T00:00:00+08:00"), HEAD)
+        assert october["hazards"]["by_state_labels"]["verification_failed"] == "验收未通过"
         assert october["hazards"]["by_state"]["verification_failed"] == 1
         assert october["hazards"]["by_state"]["closed"] == 1
         assert october["hazards"]["rectification_rate"] == 0.3333

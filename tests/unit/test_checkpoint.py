@@ -1,9 +1,10 @@
-"""Signed checkpoints: an outside reviewer checks them with nothing but the public key."""
+"""C2SP checkpoints: the tlog-checkpoint text byte for byte, signed as a note anyone can check."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import stat
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,122 +16,144 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.checkpoint import (
     Checkpoint,
-    key_id,
+    LogKey,
+    SignedCheckpoint,
+    default_origin,
     load_or_create_signing_key,
     load_public_key,
+    open_checkpoint,
     public_key_pem,
-    sign_checkpoint,
-    verify_checkpoint,
+    raw_public_key,
 )
 from ledger.merkle import EMPTY_ROOT, MerkleLog, leaf_hash
+from ledger.note import COSIGNATURE, cosign, parse_vkey, verifier
+from tests.signed_note_reference import verify_cosignature, verify_note_signature
 
-WHEN = "2026-11-22T05:53:00.123456Z"
-
-
-@pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+VECTORS: dict[str, Any] = json.loads((Path(__file__).parents[1] / "vectors/c2sp/vectors.json").read_text("utf-8"))
+WHEN = datetime(2026, 11, 22, 5, 53, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def signed(key: Ed25519PrivateKey) -> dict[str, Any]:
+def key() -> LogKey:
+    return LogKey(Ed25519PrivateKey.generate(), "ledger.linyi.example/log")
+
+
+def test_the_text_is_the_specification_example_byte_for_byte() -> None:
+    """tlog-checkpoint's example: origin, size, base64 root, and nothing else."""
+    vector = VECTORS["tlog_checkpoint"]
+    root = base64.b64decode(vector["root_base64"])
+    text = vector["note"].split("\n\n")[0] + "\n"
+    assert Checkpoint(vector["origin"], vector["size"], root).text() == text
+    assert Checkpoint.parse(text) == Checkpoint(vector["origin"], vector["size"], root)
+    signed = SignedCheckpoint.from_note(vector["note"])
+    assert signed.checkpoint.size == 20852163
+    assert [s.name for s in signed.signatures] == ["example.com/behind-the-sofa"]
+
+
+def test_a_signed_checkpoint_is_the_documented_note(key: LogKey) -> None:
+    """Four lines (origin, size, base64 root, time), a blank line, the log's signature line."""
     log = MerkleLog(leaf_hash(bytes([i])) for i in range(7))
-    return sign_checkpoint(key, 7, log.root(), WHEN)
+    signed = key.sign(7, log.root(), WHEN)
+    root64 = base64.b64encode(log.root()).decode()
+    text = f"ledger.linyi.example/log\n7\n{root64}\ntime 2026-11-22T05:53:00.123456Z\n"
+    assert signed.note.startswith(text + "\n\u2014 ledger.linyi.example/log ")
+    assert signed.note.count("\n") == 6
+    assert signed.checkpoint.timestamp == "2026-11-22T05:53:00.123456Z"
+    # the key name is the origin; the key id is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]
+    raw = raw_public_key(key.public_key)
+    wanted = hashlib.sha256(b"ledger.linyi.example/log\n\x01" + raw).digest()[:4]
+    assert signed.signatures[0].key_id == wanted
+    encoded = base64.b64encode(bytes([1]) + raw).decode()
+    assert key.vkey == f"ledger.linyi.example/log+{wanted.hex()}+{encoded}"
+    assert key.open(signed.note) == signed
 
 
-def test_round_trip(key: Ed25519PrivateKey, signed: dict[str, Any]) -> None:
-    """A checkpoint verifies with the signer's public key, also after a trip through PEM."""
-    assert set(signed) == {"size", "root", "timestamp", "key_id", "signature"}
-    assert verify_checkpoint(key.public_key(), signed)
-    assert verify_checkpoint(load_public_key(public_key_pem(key)), signed)
+def test_an_independent_verifier_accepts_the_ledgers_checkpoint(key: LogKey) -> None:
+    """The note checks with nothing but the spec: name, key id, Ed25519 over the text."""
+    signed = key.sign(0, EMPTY_ROOT, WHEN)
+    raw = raw_public_key(key.public_key)
+    assert verify_note_signature(signed.note.encode(), "ledger.linyi.example/log", raw)
+    forged = signed.note.replace("\n0\n", "\n1\n", 1)
+    assert not verify_note_signature(forged.encode(), "ledger.linyi.example/log", raw)
 
 
-def test_signed_bytes_are_the_documented_text(key: Ed25519PrivateKey) -> None:
-    """The signature covers exactly the four documented lines."""
-    signed = sign_checkpoint(key, 0, EMPTY_ROOT, WHEN)
-    text = f"duty-ledger checkpoint v1\n0\n{EMPTY_ROOT.hex()}\n{WHEN}\n".encode()
-    assert len(text) == 121
-    assert Checkpoint.from_dict(signed).signed_bytes() == text
-    key.public_key().verify(base64.b64decode(signed["signature"]), text)  # raises if not
+def test_witness_cosignatures_ride_on_the_same_note(key: LogKey) -> None:
+    """Cosignatures are appended lines; the checkpoint opens with a threshold of known witnesses."""
+    signed = key.sign(3, EMPTY_ROOT, WHEN)
+    witnesses = [Ed25519PrivateKey.generate() for _ in range(3)]
+    lines = [
+        cosign(signed.checkpoint.text(), f"w{i}.example/witness", w, 1_800_000_000 + i) for i, w in enumerate(witnesses)
+    ]
+    cosigned = signed.with_cosignatures(lines[:2]).with_cosignatures(lines[:1])
+    assert cosigned.note.count("\u2014 ") == 3  # the log and two witnesses, none twice
+    known = [verifier(f"w{i}.example/witness", w.public_key(), COSIGNATURE) for i, w in enumerate(witnesses)]
+    opened, cosigners = open_checkpoint(cosigned.note, key.verifier, known, threshold=2)
+    assert opened.checkpoint == signed.checkpoint
+    assert cosigners == known[:2]
+    with pytest.raises(ValueError, match="2 of the required 3"):
+        open_checkpoint(cosigned.note, key.verifier, known, threshold=3)
+    raw = raw_public_key(witnesses[1])
+    assert verify_cosignature(cosigned.note.encode(), "w1.example/witness", raw) == 1_800_000_001
+    body = cosigned.to_json(key.verifier)
+    assert [c["timestamp"] for c in body["cosignatures"]] == [
+        "2027-01-15T08:00:00.000000Z",
+        "2027-01-15T08:00:01.000000Z",
+    ]
+    assert body["vkey"] == key.vkey
+    assert body["note"] == cosigned.note
+    assert body["root"] == EMPTY_ROOT.hex()
 
 
-def test_key_id_is_a_prefix_of_the_public_key_digest(key: Ed25519PrivateKey, signed: dict[str, Any]) -> None:
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    assert signed["key_id"] == key_id(key) == key_id(key.public_key()) == hashlib.sha256(raw).hexdigest()[:16]
+def test_another_key_or_an_altered_note_is_refused(key: LogKey) -> None:
+    signed = key.sign(5, EMPTY_ROOT, WHEN)
+    other = LogKey(Ed25519PrivateKey.generate(), key.origin)
+    with pytest.raises(ValueError, match="0 of the required 1"):
+        other.open(signed.note)
+    with pytest.raises(ValueError, match="does not verify"):
+        key.open(signed.note.replace("\n5\n", "\n6\n"))
+    with pytest.raises(ValueError, match="0 of the required 1"):
+        key.open(signed.note.replace("ledger.linyi", "ledger.linyl"))
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    "text",
     [
-        ("size", 8),
-        ("size", 6),
-        ("root", EMPTY_ROOT.hex()),
-        ("timestamp", "2026-11-22T05:53:01.123456Z"),
-        ("key_id", "0" * 16),
-        ("signature", base64.b64encode(bytes(64)).decode()),
+        "origin\n7\n",
+        "origin\n07\n" + base64.b64encode(bytes(32)).decode() + "\n",
+        "origin\n+7\n" + base64.b64encode(bytes(32)).decode() + "\n",
+        "origin\n7\n" + base64.b64encode(bytes(31)).decode() + "\n",
+        "origin\n7\n" + base64.b64encode(bytes(32)).decode(),
+        "origin\n7\n" + base64.b64encode(bytes(32)).decode() + "\n\n",
+        "has space\n7\n" + base64.b64encode(bytes(32)).decode() + "\n",
+        "\n7\n" + base64.b64encode(bytes(32)).decode() + "\n",
+        "origin\n\u0667\n" + base64.b64encode(bytes(32)).decode() + "\n",
     ],
 )
-def test_a_tampered_field_fails(key: Ed25519PrivateKey, signed: dict[str, Any], field: str, value: Any) -> None:
-    assert not verify_checkpoint(key.public_key(), {**signed, field: value})
+def test_malformed_checkpoint_texts_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"checkpoint|size|root|origin|extension"):
+        Checkpoint.parse(text)
 
 
-def test_a_flipped_signature_bit_fails(key: Ed25519PrivateKey, signed: dict[str, Any]) -> None:
-    signature = bytearray(base64.b64decode(signed["signature"]))
-    signature[10] ^= 0x04
-    assert not verify_checkpoint(key.public_key(), {**signed, "signature": base64.b64encode(signature).decode()})
+def test_the_default_origin_follows_the_key() -> None:
+    """Without LEDGER_ORIGIN the origin is fixed by the key: duty-ledger/<16 hex of its digest>."""
+    private = Ed25519PrivateKey.generate()
+    digest = hashlib.sha256(raw_public_key(private)).hexdigest()[:16]
+    assert default_origin(private.public_key()) == f"duty-ledger/{digest}"
+    assert LogKey(private).origin == f"duty-ledger/{digest}"
+    assert parse_vkey(LogKey(private).vkey).name == f"duty-ledger/{digest}"
+    with pytest.raises(ValueError, match="origin"):
+        LogKey(private, "a+b")
 
 
-def test_the_wrong_key_fails(signed: dict[str, Any]) -> None:
-    other = Ed25519PrivateKey.generate()
-    assert not verify_checkpoint(other.public_key(), signed)
-    # even when the key id is changed to name the other key
-    assert not verify_checkpoint(other.public_key(), {**signed, "key_id": key_id(other)})
-
-
-@pytest.mark.parametrize(
-    "mangle",
-    [
-        lambda c: None,
-        lambda c: [c],
-        lambda c: {k: v for k, v in c.items() if k != "signature"},
-        lambda c: {k: v for k, v in c.items() if k != "root"},
-        lambda c: {**c, "size": "7"},
-        lambda c: {**c, "size": True},
-        lambda c: {**c, "size": -1},
-        lambda c: {**c, "root": c["root"].upper()},
-        lambda c: {**c, "root": c["root"][:-2]},
-        lambda c: {**c, "timestamp": "2026-11-22T13:53:00.123456+08:00"},
-        lambda c: {**c, "timestamp": "2026-02-30T00:00:00Z"},
-        lambda c: {**c, "timestamp": WHEN + "\n"},
-        lambda c: {**c, "signature": "***"},
-        lambda c: {**c, "signature": c["signature"][:-4]},
-        lambda c: {**c, "signature": 5},
-    ],
-)
-def test_malformed_checkpoints_are_rejected_not_raised(
-    key: Ed25519PrivateKey, signed: dict[str, Any], mangle: Any
-) -> None:
-    assert not verify_checkpoint(key.public_key(), mangle(signed))
-
-
-def test_timestamps(key: Ed25519PrivateKey) -> None:
-    """An aware datetime is written in UTC with microseconds; a naive one is refused."""
+def test_times(key: LogKey) -> None:
+    """An aware time is written in UTC with microseconds; a naive one is refused."""
     beijing = datetime(2026, 11, 22, 13, 53, tzinfo=timezone(timedelta(hours=8)))
-    assert sign_checkpoint(key, 0, EMPTY_ROOT, beijing)["timestamp"] == "2026-11-22T05:53:00.000000Z"
-    now = sign_checkpoint(key, 0, EMPTY_ROOT)["timestamp"]
+    assert key.sign(0, EMPTY_ROOT, beijing).checkpoint.timestamp == "2026-11-22T05:53:00.000000Z"
+    now = key.sign(0, EMPTY_ROOT).checkpoint.timestamp
+    assert now is not None
     assert abs(datetime.fromisoformat(now) - datetime.now(UTC)) < timedelta(minutes=1)
     with pytest.raises(ValueError, match="timezone"):
-        sign_checkpoint(key, 0, EMPTY_ROOT, datetime(2026, 11, 22))
-    with pytest.raises(ValueError, match="UTC"):
-        sign_checkpoint(key, 0, EMPTY_ROOT, "2026-11-22T13:53:00+08:00")
-
-
-def test_bad_roots_are_refused_when_signing(key: Ed25519PrivateKey) -> None:
-    with pytest.raises(ValueError, match="32 bytes"):
-        sign_checkpoint(key, 1, b"short", WHEN)
-    with pytest.raises(ValueError, match="hex"):
-        sign_checkpoint(key, 1, "zz" * 32, WHEN)
-    assert sign_checkpoint(key, 1, EMPTY_ROOT.hex().upper(), WHEN)["root"] == EMPTY_ROOT.hex()
+        key.sign(0, EMPTY_ROOT, datetime(2026, 11, 22))
 
 
 def test_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
@@ -143,18 +166,8 @@ def test_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     again = load_or_create_signing_key(str(path))
     assert path.read_bytes() == content
     assert public_key_pem(again) == public_key_pem(first)
-    signed = sign_checkpoint(first, 0, EMPTY_ROOT, WHEN)
-    assert verify_checkpoint(again.public_key(), signed)
+    assert LogKey(first).vkey == LogKey(again).vkey
     assert sorted(p.name for p in path.parent.iterdir()) == ["checkpoint.pem"]  # no temporary left
-
-
-def test_public_key_loads_from_pem_text_or_file(tmp_path: Path, key: Ed25519PrivateKey) -> None:
-    pem = public_key_pem(key)
-    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
-    path = tmp_path / "public.pem"
-    path.write_text(pem)
-    for source in (pem, path, str(path)):
-        assert key_id(load_public_key(source)) == key_id(key)
 
 
 def test_other_key_types_are_refused(tmp_path: Path) -> None:

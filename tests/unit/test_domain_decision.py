@@ -138,7 +138,7 @@ def scenario() -> FakeLedger:
             issued_by="P1",
         )
     )
-    fl.post(proposed("unit.closed", unit_id=ENTERPRISE, reason="关闭取缔"))
+    fl.post(proposed("unit.closed", unit_id=ENTERPRISE, reason="shut_down"))
     return fl
 
 

@@ -41,9 +41,14 @@ HAZARD_OPS = st.one_of(
     st.tuples(st.just("listed"), st.sampled_from(["county", "city", "province"])),
     st.tuples(st.just("progress"), st.just(0)),
     st.tuples(st.just("rectified"), st.just(0)),
+    st.tuples(st.just("on_the_spot"), st.just(0)),
     st.tuples(st.just("verified"), st.booleans()),
     st.tuples(st.just("closed"), st.just(0)),
 )
+
+
+#: the day every hazard event is posted on (deadlines fall before or after it)
+TODAY = 15
 
 
 @dataclass
@@ -51,6 +56,7 @@ class HazardModel:
     state: str = "new"  # new → handed → done → (bad →) ok → shut
     deadline: int | None = None
     levels: set[str] = field(default_factory=set)
+    severity: str = "major"
 
     def step(self, op: str, arg: object) -> bool:
         """Apply ``op`` if the 隐患 rules allow it; say whether they did."""
@@ -59,7 +65,7 @@ class HazardModel:
         waiting = self.state in ("handed", "bad")
         if op == "assigned" and self.state in ("new", "bad"):
             self.state, self.deadline = "handed", int(arg)  # type: ignore[call-overload]
-        elif op == "extended" and waiting and self.deadline is not None and int(arg) > self.deadline:  # type: ignore[call-overload]
+        elif op == "extended" and waiting and self._extensible(int(arg)):  # type: ignore[call-overload]
             self.deadline = int(arg)  # type: ignore[call-overload]
         elif op == "listed" and arg not in self.levels:
             self.levels.add(str(arg))
@@ -67,6 +73,8 @@ class HazardModel:
             pass
         elif op == "rectified" and waiting:
             self.state = "done"
+        elif op == "on_the_spot" and self.state == "new" and self.severity == "general":
+            self.state = "done"  # 立查立改: no hand-over first
         elif op == "verified" and self.state == "done":
             self.state = "ok" if arg else "bad"
         elif op == "closed" and self.state == "ok":
@@ -75,6 +83,10 @@ class HazardModel:
             return False
         return True
 
+    def _extensible(self, new_deadline: int) -> bool:
+        """Later than the current deadline, and granted before it passed."""
+        return self.deadline is not None and new_deadline > self.deadline and self.deadline >= TODAY
+
 
 HAZARD_TYPES = {
     "assigned": "hazard.assigned",
@@ -82,6 +94,7 @@ HAZARD_TYPES = {
     "listed": "hazard.supervision_listed",
     "progress": "hazard.progress_reported",
     "rectified": "hazard.rectified",
+    "on_the_spot": "hazard.rectified",
     "verified": "hazard.verified",
     "closed": "hazard.closed",
 }
@@ -98,29 +111,32 @@ def hazard_data(op: str, arg: object) -> dict[str, object]:
         return {"note": "n"}
     if op == "rectified":
         return {"by": "P2", "measures": "m"}
+    if op == "on_the_spot":
+        return {"by": "P2", "measures": "m", "on_the_spot": True}
     if op == "verified":
         return {"verifier": "P1", "passed": arg, "note": "n"}
     return {}
 
 
 def hazard_event(op: str, arg: object) -> Proposed:
-    return proposed(HAZARD_TYPES[op], hazard_id="H1", **hazard_data(op, arg))
+    return proposed(HAZARD_TYPES[op], day(TODAY), hazard_id="H1", **hazard_data(op, arg))
 
 
 @SETTINGS
-@given(st.lists(HAZARD_OPS, max_size=14))
-def test_hazard_histories_are_accepted_exactly_when_legal(ops: list[tuple[str, object]]) -> None:
+@given(st.sampled_from(["general", "major"]), st.lists(HAZARD_OPS, max_size=14))
+def test_hazard_histories_are_accepted_exactly_when_legal(severity: str, ops: list[tuple[str, object]]) -> None:
     fl = jurisdiction().given(
         proposed(
             "hazard.reported",
+            day(TODAY),
             hazard_id="H1",
             unit_id=ENTERPRISE,
-            severity="major",
+            severity=severity,
             description="d",
             source="self_check",
         )
     )
-    model = HazardModel()
+    model = HazardModel(severity=severity)
     for op, arg in ops:
         assert accepted(fl, hazard_event(op, arg)) == model.step(op, arg), (op, arg, model)
     assert fl.replayed().snapshot() == fl.domain.snapshot()

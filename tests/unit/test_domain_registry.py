@@ -45,7 +45,7 @@ def test_a_back_dated_parent_registration_is_enough() -> None:
 
 
 def test_a_change_to_an_unregistered_entity_is_refused() -> None:
-    error = refusal(base(), proposed("unit.closed", unit_id="ghost", reason="关闭取缔"))
+    error = refusal(base(), proposed("unit.closed", unit_id="ghost", reason="shut_down"))
     assert (error.rule, error.field) == ("registry.unknown", "unit_id")
 
 
@@ -67,14 +67,14 @@ def test_unit_update_applies_the_changes() -> None:
 
 def test_a_unit_cannot_be_closed_twice() -> None:
     ledger = base()
-    ledger.post(proposed("unit.closed", unit_id=ENT, reason="关闭取缔"))
-    error = refusal(ledger, proposed("unit.closed", unit_id=ENT, reason="again"))
+    ledger.post(proposed("unit.closed", unit_id=ENT, reason="shut_down"))
+    error = refusal(ledger, proposed("unit.closed", unit_id=ENT, reason="shut_down"))
     assert (error.rule, error.field) == ("unit.lifecycle", "unit_id")
 
 
 def closed_enterprise() -> FakeLedger:
     ledger = base()
-    ledger.post(proposed("unit.closed", "2019-10-10T00:00:00+08:00", unit_id=ENT, reason="关闭取缔"))
+    ledger.post(proposed("unit.closed", "2019-10-10T00:00:00+08:00", unit_id=ENT, reason="shut_down"))
     return ledger
 
 

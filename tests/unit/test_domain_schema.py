@@ -48,7 +48,7 @@ def test_the_first_bad_field_in_declaration_order_is_named() -> None:
 
 
 def test_an_unknown_field_is_refused() -> None:
-    error = refusal("unit.closed", {"unit_id": "U", "reason": "r", "id_number": "3713…"})
+    error = refusal("unit.closed", {"unit_id": "U", "reason": "shut_down", "id_number": "3713…"})
     assert (error.rule, error.field) == ("schema", "id_number")
 
 
@@ -59,7 +59,13 @@ def test_timestamps_inside_data_need_an_offset(text: object) -> None:
 
 
 def test_blank_text_is_refused() -> None:
-    assert refusal("unit.closed", {"unit_id": "U", "reason": "  "}).field == "reason"
+    assert refusal("person.departed", {"person_id": "P", "reason": "  "}).field == "reason"
+
+
+def test_a_closure_names_what_happened() -> None:
+    """关闭取缔 is not 注销: a closure's reason is one of the codes, each with its own label."""
+    error = refusal("unit.closed", {"unit_id": "U", "reason": "关闭取缔"})
+    assert (error.rule, error.field) == ("schema", "reason")
 
 
 def test_unit_changes_name_known_attributes_only() -> None:

@@ -1,0 +1,167 @@
+"""What every finding rule shares: the question (scope, period, position, now), cached
+look-ups of the registry, the duty and the policies, and the shape of a finding.
+
+A finding names the rule, the unit or person it accuses, the period, the policy (or the
+national text) it was judged by, the events it rests on and the sentence of the document
+it applies. Scope: a finding is in the asked jurisdiction when its unit lies in its subtree
+in the tree in force at the end of the period (or now, while the period runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ledger.domain.policy import RuleSet
+from ledger.labels import label
+from ledger.store.sql import SQL
+from projections.calendar import Period
+from projections.duty import holders_of
+from projections.findings.rules import RULES
+from projections.registry import chain_at, rule_citation, rules_at, subtree_at, units_at
+
+__all__ = ["Context", "holder_refs", "holder_subject", "unit_subject"]
+
+COUNTY_KINDS = ("county", "dev_zone")
+
+
+class Context:
+    """One findings question and its caches."""
+
+    def __init__(self, db: SQL, scope: str | None, period: Period, position: int, now: str) -> None:
+        self.db, self.scope, self.period, self.position, self.now = db, scope, period, position, now
+        #: the moment that settles the period: its last instant, or now while it runs
+        self.until = min(period.last_instant, now)
+        self.in_scope: set[str] | None = None
+        self._rules: dict[tuple[str, str], RuleSet] = {}
+        self._chains: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._units: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    async def load(self) -> None:
+        if self.scope is not None:
+            self.in_scope = await subtree_at(self.db, self.scope, self.until, self.position)
+
+    def covers(self, unit_id: str | None) -> bool:
+        return self.in_scope is None or unit_id in self.in_scope
+
+    async def rules(self, unit_id: str, at: str) -> RuleSet:
+        if (unit_id, at) not in self._rules:
+            self._rules[(unit_id, at)] = (await rules_at(self.db, [unit_id], at, self.position))[unit_id]
+        return self._rules[(unit_id, at)]
+
+    async def rules_many(self, unit_ids: Iterable[str], at: str) -> dict[str, RuleSet]:
+        wanted = [u for u in dict.fromkeys(unit_ids) if (u, at) not in self._rules]
+        if wanted:
+            for unit, rules in (await rules_at(self.db, wanted, at, self.position)).items():
+                self._rules[(unit, at)] = rules
+        return {u: self._rules[(u, at)] for u in dict.fromkeys(unit_ids)}
+
+    async def chain(self, unit_id: str, at: str) -> list[dict[str, Any]]:
+        if (unit_id, at) not in self._chains:
+            self._chains[(unit_id, at)] = await chain_at(self.db, unit_id, at, self.position)
+        return self._chains[(unit_id, at)]
+
+    async def nearest(self, unit_id: str, kinds: Sequence[str], at: str) -> str | None:
+        """The nearest unit at or above ``unit_id`` of one of ``kinds``, in the tree at ``at``."""
+        return next((u["unit_id"] for u in await self.chain(unit_id, at) if u["kind"] in kinds), None)
+
+    async def unit(self, unit_id: str, at: str) -> dict[str, Any] | None:
+        if (unit_id, at) not in self._units:
+            self._units[(unit_id, at)] = (await units_at(self.db, [unit_id], at, self.position)).get(unit_id)
+        return self._units[(unit_id, at)]
+
+    async def holders(self, unit_id: str, at: str, roles: Sequence[str]) -> list[dict[str, Any]]:
+        return await holders_of(self.db, [unit_id], at, self.position, roles)
+
+    async def finding(
+        self,
+        slug: str,
+        subject: dict[str, Any],
+        unit_id: str,
+        policy: dict[str, Any],
+        evidence: Iterable[dict[str, Any]],
+        detail: dict[str, Any],
+    ) -> dict[str, Any]:
+        rule = RULES[slug]
+        seen: dict[int, dict[str, Any]] = {}
+        for ref in evidence:
+            seen.setdefault(int(ref["position"]), ref)
+        unit = await self.unit(unit_id, self.until)
+        return {
+            "rule": slug,
+            "title": {"zh": rule.title_zh, "en": rule.title_en},
+            "source": rule.describe(),
+            "subject": subject,
+            "unit_id": unit_id,
+            "unit_name": unit["name"] if unit else None,
+            "period": self.period.label,
+            "policy": policy,
+            "evidence": [seen[p] for p in sorted(seen)],
+            "detail": detail,
+        }
+
+    async def against_holders(
+        self,
+        slug: str,
+        unit_id: str,
+        at: str,
+        roles: Sequence[str],
+        policy: dict[str, Any],
+        evidence: list[dict[str, Any]],
+        detail: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """One finding per holder of ``roles`` on the unit at ``at``; the unit itself when
+        nobody held them (a gap is itself worth a reviewer's eye)."""
+        holders = await self.holders(unit_id, at, roles)
+        if not holders:
+            unit = await self.unit(unit_id, at)
+            gap = {
+                **detail,
+                "holders": [],
+                "gap": f"{unit['name'] if unit else unit_id}：{_roles_zh(roles)}无人在任",
+            }
+            return [await self.finding(slug, unit_subject(unit_id, unit), unit_id, policy, evidence, gap)]
+        return [
+            await self.finding(
+                slug,
+                holder_subject(h),
+                unit_id,
+                policy,
+                [*evidence, *holder_refs([h])],
+                {**detail, "assignment_id": h.get("assignment_id")},
+            )
+            for h in holders
+        ]
+
+    def citation(self, rules: RuleSet, key: str) -> dict[str, Any]:
+        return rule_citation(rules, key)
+
+
+def _roles_zh(roles: Sequence[str]) -> str:
+    return "、".join(label("role", r) or r for r in roles)
+
+
+def unit_subject(unit_id: str, unit: dict[str, Any] | None) -> dict[str, Any]:
+    kind = unit["kind"] if unit else None
+    return {
+        "kind": "unit",
+        "id": unit_id,
+        "name": unit["name"] if unit else None,
+        "unit_kind": kind,
+        "unit_kind_label": label("unit_kind", kind),
+    }
+
+
+def holder_subject(holder: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": holder.get("holder_kind", "person"),
+        "id": holder["holder"],
+        "name": holder.get("holder_name"),
+        "title": holder.get("holder_title"),
+        "role": holder.get("role"),
+        "role_label": label("role", holder.get("role")),
+    }
+
+
+def holder_refs(holders: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [ref for h in holders for ref in h.get("events", ())]

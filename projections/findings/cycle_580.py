@@ -1,0 +1,140 @@
+"""The 580 cycle, 临沂 2019 方案 二(六)2 — the **city's** cycle: on the 25th the city gathers the
+hazards each county (县区) submits; on the 28th it consults experts; on the 30th a meeting
+lists them for supervision (挂牌督办) with deadlines.
+
+- ``580.collection``: a county or development zone that submitted no hazard report of the
+  month (``report.submitted``, kind ``half_month_hazard`` or ``monthly``) by the collection
+  day — against the county;
+- ``580.listing``: a major hazard gathered by the collection day, still open and not listed
+  after the listing day — against the city (its emergency bureau holds the meeting): the
+  county is not blamed for the city's meeting.
+
+The consultation of the 28th leaves no event to judge. The policy key ``cycle_580`` must be
+in force for the county (the hazard's unit) on the day concerned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.base import cite
+from projections.calendar import CHINA, day_end, months
+from projections.findings.context import COUNTY_KINDS, Context, unit_subject
+from projections.hazards import Which, latest
+from projections.timekeys import from_key
+
+__all__ = ["cycle_580"]
+
+COLLECTION_KINDS = ("half_month_hazard", "monthly")
+
+
+async def cycle_580(ctx: Context) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    counties = await _counties(ctx)
+    for month in months(ctx.period.start, ctx.period.end):
+        local = from_key(month.start).astimezone(CHINA)
+        for county in counties:
+            out += await _collection(ctx, county, month.label, local.year, local.month)
+        out += await _listing(ctx, month.label, local.year, local.month)
+    return out
+
+
+async def _counties(ctx: Context) -> list[str]:
+    rows = await ctx.db.fetch(
+        "SELECT DISTINCT unit_id FROM unit_versions WHERE kind IN ('county', 'dev_zone') AND recorded_from <= ? "
+        "AND ? < recorded_to",
+        ctx.position,
+        ctx.position,
+    )
+    return sorted(r[0] for r in rows if ctx.covers(r[0]))
+
+
+async def _collection(ctx: Context, county: str, label_: str, year: int, month: int) -> list[dict[str, Any]]:
+    rules = await ctx.rules(county, ctx.until)
+    cycle = rules.get("cycle_580")
+    if cycle is None:
+        return []
+    deadline = day_end(year, month, int(cycle["collect_day"]))
+    if deadline > ctx.now:
+        return []
+    rules = await ctx.rules(county, deadline)
+    if rules.get("cycle_580") is None:
+        return []
+    marks = ", ".join("?" * len(COLLECTION_KINDS))
+    sent = await ctx.db.fetch(
+        f"SELECT 1 FROM reports WHERE unit_id = ? AND kind IN ({marks}) AND (period = ? OR period LIKE ?) "
+        "AND occurred_at < ? AND position <= ?",
+        county,
+        *COLLECTION_KINDS,
+        label_,
+        f"{label_}-H%",
+        deadline,
+        ctx.position,
+    )
+    if sent:
+        return []
+    unit = await ctx.unit(county, deadline)
+    detail = {"month": label_, "collect_by": deadline, "report_kinds": list(COLLECTION_KINDS)}
+    return [
+        await ctx.finding(
+            "580.collection", unit_subject(county, unit), county, ctx.citation(rules, "cycle_580"), [], detail
+        )
+    ]
+
+
+async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dict[str, Any]]:
+    """Major hazards open after the 30th, never listed, that the 25th had gathered."""
+    probe_deadline = day_end(year, month, 30)
+    if probe_deadline > ctx.now:
+        return []
+    sql, args = latest(
+        "t.hazard_id, t.unit_id, t.state, t.reported_at, h.position, h.hash",
+        ctx.position,
+        probe_deadline,
+        Which(severity="major"),
+        "t.state <> 'closed' AND t.supervision_level IS NULL",
+    )
+    rows = await ctx.db.fetch(sql, *args)
+    rules_then = await ctx.rules_many({r[1] for r in rows}, probe_deadline)
+    out = []
+    for hazard_id, unit_id, state, reported_at, pos, hash_ in rows:
+        rules = rules_then[unit_id]
+        cycle = rules.get("cycle_580")
+        if cycle is None:
+            continue
+        collected_by = day_end(year, month, int(cycle["collect_day"]))
+        listed_by = day_end(year, month, int(cycle["listing_day"]))
+        if reported_at >= collected_by or listed_by > ctx.now:
+            continue
+        if listed_by != probe_deadline:  # a policy with another listing day: look again at that day
+            sql, args = latest("t.state, t.supervision_level", ctx.position, listed_by, Which(hazard_ids=[hazard_id]))
+            again = await ctx.db.fetch(sql, *args)
+            if not again or again[0][0] == "closed" or again[0][1] is not None:
+                continue
+        city = await ctx.nearest(unit_id, ("city",), listed_by)
+        if city is None or not ctx.covers(city):
+            continue
+        county = await ctx.nearest(unit_id, COUNTY_KINDS, listed_by)
+        detail = {
+            "month": label_,
+            "hazard_id": hazard_id,
+            "hazard_unit": unit_id,
+            "county": county,
+            "state": state,
+            "reported_at": reported_at,
+            "collected_by": collected_by,
+            "listed_by": listed_by,
+            "answers_as": "市应急管理局（每月30日专题会议挂牌督办）",
+        }
+        subject = unit_subject(city, await ctx.unit(city, listed_by))
+        out.append(
+            await ctx.finding(
+                "580.listing",
+                subject,
+                city,
+                ctx.citation(rules, "cycle_580"),
+                [cite(pos, hash_, "hazard.reported")],
+                detail,
+            )
+        )
+    return out

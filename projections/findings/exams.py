@@ -1,0 +1,84 @@
+"""Exam failure, 临沂 2019 方案 二(五)3: it concerns 生产经营单位负责人 only — a person who, when
+they failed, was the principal (主要负责人) or deputy in charge (分管负责人) of an enterprise —,
+in two tiers by the enterprise's industry:
+
+- supervised by the 应急管理 system (非煤矿山、危险化学品、烟花爆竹及冶金、有色、建材、机械、轻工、
+  纺织、烟草、商贸, the notice's list): may not stay in post (``exam.removal``);
+- any other key industry: a letter proposes their removal to their supervisor and the local
+  party committee and government (``exam.removal_proposed``).
+
+Officials in government are not concerned. The policy key ``exam_failure_removal`` must be
+in force for the enterprise when the exam was taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.base import cite
+from projections.duty import held_by
+from projections.findings.context import Context, holder_refs
+
+__all__ = ["EMERGENCY_SUPERVISED", "exam_failures"]
+
+#: the industries the notice names as the 应急管理 system's (二(五)1)
+EMERGENCY_SUPERVISED = frozenset(
+    {
+        "non_coal_mine",
+        "hazardous_chemicals",
+        "fireworks",
+        "metallurgy",
+        "nonferrous",
+        "building_materials",
+        "machinery",
+        "light_industry",
+        "textile",
+        "tobacco",
+        "commerce",
+    }
+)
+HEADS = ("principal", "deputy_in_charge")
+
+
+async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
+    rows = await ctx.db.fetch(
+        "SELECT person_id, subject, score, taken_at, position, hash FROM exams "
+        "WHERE passed = 0 AND position <= ? AND taken_at >= ? AND taken_at < ? ORDER BY taken_at, position",
+        ctx.position,
+        ctx.period.start,
+        ctx.period.end,
+    )
+    out = []
+    for person_id, subject, score, taken_at, pos, hash_ in rows:
+        for post in await held_by(ctx.db, [person_id], taken_at, ctx.position, HEADS):
+            enterprise = await ctx.unit(post["target"], taken_at)
+            if enterprise is None or enterprise["kind"] != "enterprise" or not ctx.covers(post["target"]):
+                continue
+            rules = await ctx.rules(post["target"], taken_at)
+            if not rules.get("exam_failure_removal"):
+                continue
+            tier = "exam.removal" if enterprise["industry"] in EMERGENCY_SUPERVISED else "exam.removal_proposed"
+            detail = {
+                "subject": subject,
+                "score": score,
+                "taken_at": taken_at,
+                "enterprise": enterprise["unit_id"],
+                "enterprise_name": enterprise["name"],
+                "industry": enterprise["industry"],
+                "industry_label": enterprise["industry_label"],
+                "post": post["role"],
+                "post_label": post["role_label"],
+                "assignment_id": post["assignment_id"],
+            }
+            subject_ = {
+                "kind": "person",
+                "id": person_id,
+                "name": post["holder_name"],
+                "title": post["holder_title"],
+                "role": post["role"],
+                "role_label": post["role_label"],
+            }
+            evidence = [cite(pos, hash_, "exam.taken"), *holder_refs([post])]
+            policy = ctx.citation(rules, "exam_failure_removal")
+            out.append(await ctx.finding(tier, subject_, post["target"], policy, evidence, detail))
+    return out

@@ -1,0 +1,37 @@
+"""The registry read model: units and people in valid time, the tree, the policies in force."""
+
+from __future__ import annotations
+
+from projections.registry.fold import RegistryProjector
+from projections.registry.policies import national_citation, rule_citation, rules_at
+from projections.registry.queries import (
+    UnknownUnit,
+    Within,
+    chain_at,
+    in_subtree,
+    names_at,
+    people_at,
+    search_people,
+    search_units,
+    subtree_at,
+    unit_at,
+    units_at,
+)
+
+__all__ = [
+    "RegistryProjector",
+    "UnknownUnit",
+    "Within",
+    "chain_at",
+    "in_subtree",
+    "names_at",
+    "national_citation",
+    "people_at",
+    "rule_citation",
+    "rules_at",
+    "search_people",
+    "search_units",
+    "subtree_at",
+    "unit_at",
+    "units_at",
+]

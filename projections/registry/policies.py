@@ -1,0 +1,70 @@
+"""Which rules were in force at a place and time (SPEC §6): the national baseline, and the
+local policies adopted for a jurisdiction above the unit (in the tree in force then), in
+force then, as known at the position asked about. The resolution itself is the domain's
+(``ledger.domain.policy.resolve_rules``); this module only finds the policies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from ledger.domain.policy import BASELINE_SOURCES, AdoptedRules, RuleSet, resolve_rules
+from ledger.store.sql import SQL
+from projections.bitemporal import chunks
+
+__all__ = ["national_citation", "rule_citation", "rules_at"]
+
+
+async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> dict[str, RuleSet]:
+    """unit → the ``RuleSet`` in force for it at valid time ``at`` (a UTC key), as known at
+    ``position``. A unit unknown to the registry gets the baseline alone."""
+    units = list(dict.fromkeys(unit_ids))
+    found: dict[str, list[tuple[Any, ...]]] = {u: [] for u in units}
+    for chunk in chunks(units):
+        rows = await db.fetch(
+            "SELECT t.unit_id, t.depth, p.valid_from, p.position, p.policy_id, p.basis, p.rules, p.name "
+            "FROM unit_tree t JOIN policies p ON p.jurisdiction = t.ancestor_id "
+            f"WHERE t.unit_id IN ({', '.join('?' * len(chunk))}) AND t.valid_from <= ? AND ? < t.valid_to "
+            "AND t.recorded_from <= ? AND ? < t.recorded_to "
+            "AND p.valid_from <= ? AND ? < p.valid_to AND p.position <= ?",
+            *chunk,
+            at,
+            at,
+            position,
+            position,
+            at,
+            at,
+            position,
+        )
+        for row in rows:
+            found[row[0]].append(row)
+    out: dict[str, RuleSet] = {}
+    cache: dict[tuple[str, ...], RuleSet] = {}
+    for unit, rows in found.items():
+        # widest jurisdiction first (deepest above the unit), then valid_from, then position
+        ordered = sorted(rows, key=lambda r: (-int(r[1]), r[2], int(r[3])))
+        key = tuple(r[4] for r in ordered)
+        if key not in cache:
+            cache[key] = resolve_rules([AdoptedRules(r[4], r[5], orjson.loads(r[6]), r[7]) for r in ordered])
+        out[unit] = cache[key]
+    return out
+
+
+def rule_citation(rules: RuleSet, key: str, value: Any = None) -> dict[str, Any]:
+    """How an answer names the rule a deadline or a finding was judged by: the key, its
+    value, and the policy (document) or national text that set it."""
+    return {"rule": key, "value": rules.get(key) if value is None else value, **rules.source(key)}
+
+
+def national_citation(rule: str, value: Any) -> dict[str, Any]:
+    """A rule judged by the national baseline alone (whatever policies are in force)."""
+    return {
+        "rule": rule,
+        "value": value,
+        "policy_id": None,
+        "basis": BASELINE_SOURCES[rule],
+        "name": None,
+        "national": True,
+    }
