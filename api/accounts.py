@@ -28,6 +28,7 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from api.problems import Problem
 from api.tokens import ROLES, SCOPED_ROLES, Principal
 from ledger.errors import LedgerError
 from ledger.store import Backend
@@ -71,13 +72,22 @@ class AccountError(LedgerError):
 
 
 class SignInRefused(Exception):
-    """A refused sign-in: ``reason`` for the log, ``detail`` (Chinese) for the person."""
+    """A refused sign-in: ``reason`` for the log; ``problem()`` for the person — the same 401
+    for a wrong password and a name that does not exist, 429 while the name is locked, 403
+    for a disabled account (told only to who knows its password)."""
 
-    def __init__(self, reason: str, detail: str, retry_after: int | None = None) -> None:
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.detail = detail
         self.retry_after = retry_after
+
+    def problem(self) -> Problem:
+        if self.reason == "locked":
+            detail = f"too many failed sign-ins: this name is locked, try again in {LOCK_MINUTES} minutes"
+            return Problem(429, "locked", "Locked", detail, retry_after=self.retry_after)
+        if self.reason == "disabled":
+            return Problem(403, "forbidden", "Forbidden", "this account is disabled: ask an administrator")
+        return Problem(401, "unauthorized", "Unauthorized", "wrong user name or password")
 
 
 @dataclass(frozen=True)
@@ -127,8 +137,8 @@ async def create_user(db: Backend, *, login: str, name: str, role: str, scope: s
         raise AccountError(f"a {role} account needs --scope UNIT_ID (its jurisdiction)")
     if not name.strip():
         raise AccountError("an account needs a --name (the office or person it is for)")
-    if scope and not await db.fetch("SELECT 1 FROM units WHERE unit_id = ?", scope):
-        raise AccountError(f"scope {scope!r} is not a registered unit (register it, or wait for projections)")
+    if scope and not await db.fetch("SELECT 1 FROM events WHERE stream = ? AND version = 1", f"unit:{scope}"):
+        raise AccountError(f"scope {scope!r} is not a registered unit")
     if await db.fetch("SELECT 1 FROM users WHERE login = ?", login):
         raise AccountError(f"an account {login!r} exists already")
     check_password(password, login)
@@ -195,23 +205,21 @@ async def sign_in(db: Backend, login: str, password: str) -> User:
     now = utc_now()
     if not LOGIN_PATTERN.match(login) or len(password) > MAX_PASSWORD_LENGTH:
         log.warning("sign-in failed", login=login[:64], reason="malformed")
-        raise SignInRefused("wrong credentials", "用户名或密码错误")
+        raise SignInRefused("wrong credentials")
     locked = await db.fetch("SELECT locked_until FROM sign_in_failures WHERE login = ?", login)
     if locked and locked[0][0] is not None and locked[0][0] > format_recorded(now):
         log.warning("sign-in refused", login=login, reason="locked", locked_until=locked[0][0])
-        raise SignInRefused(
-            "locked", f"登录失败次数过多，账户已锁定，请于 {LOCK_MINUTES} 分钟后再试", LOCK_MINUTES * 60
-        )
+        raise SignInRefused("locked", LOCK_MINUTES * 60)
     rows = await db.fetch("SELECT name, role, scope, password_hash, disabled_at FROM users WHERE login = ?", login)
     stored = rows[0][3] if rows else _dummy_hash()
     if not rows or not await _in_thread(_verify, stored, password):
         await _count_failure(db, login, now)
         log.warning("sign-in failed", login=login, reason="wrong password" if rows else "no such account")
-        raise SignInRefused("wrong credentials", "用户名或密码错误")
+        raise SignInRefused("wrong credentials")
     name, role, scope, _, disabled = rows[0]
     if disabled is not None:
         log.warning("sign-in refused", login=login, reason="disabled")
-        raise SignInRefused("disabled", "该账户已停用，请联系管理员")
+        raise SignInRefused("disabled")
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM sign_in_failures WHERE login = ?", login)
     if _hasher.check_needs_rehash(stored):

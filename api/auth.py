@@ -9,7 +9,7 @@ from aiohttp import web
 
 from api.accounts import user_principal
 from api.problems import Problem
-from api.sessions import COOKIE, same_origin, session_user
+from api.sessions import COOKIE, cross_origin, same_origin, session_user
 from api.tokens import Principal, TokenError, authenticate
 
 __all__ = ["PRINCIPAL", "PUBLIC_PATHS", "authenticated", "principal", "require"]
@@ -44,9 +44,9 @@ async def _from_session(request: web.Request) -> Principal:
     """The signed-in account; a change made with the cookie must come from the ledger's own page."""
     user = await session_user(request, request.cookies[COOKIE])
     if user is None:
-        raise Problem(401, "unauthorized", "Unauthorized", "登录已过期或已退出，请重新登录")
+        raise Problem(401, "unauthorized", "Unauthorized", "the session has ended: sign in again")
     if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
-        raise Problem(403, "cross-origin", "Cross-origin request", "带登录凭据的修改请求只能来自本系统的页面")
+        raise cross_origin("a change")
     return user_principal(user)
 
 

@@ -66,37 +66,33 @@ SCOPE = _param("scope", description="a unit id: its subtree (default: the caller
 TZ = _param("tz", description="the time zone of the answer's instants: +08:00 (default), Z, or a name (Asia/Shanghai)")
 
 
+#: the 隐患台账's filter: ``/v1/hazards`` and its XLSX
+HAZARD_FILTER = (
+    SCOPE,
+    _param("state", description="a state, open or overdue"),
+    _param("severity"),
+    _param("unit", description="one unit's hazards"),
+    _param("from", description="reported at or after", format="date-time"),
+    _param("to", description="reported before", format="date-time"),
+)
+
+
 def _dashboard_paths() -> dict[str, Any]:
     """The reads only the dashboard needs (api/dashboard.py)."""
-    period = (_param("from", format="date-time"), _param("to", format="date-time"))
-    ledger = (SCOPE, _param("state"), _param("severity"), *period, KNOWN_AT)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return {
         "/v1/labels": {"get": _get("The Chinese label of every code (ledger/labels.py)")},
-        "/v1/units/{unit_id}/children": {
-            "get": _get(
-                "The drill-down: a unit, the path down to it, its enterprises by risk colour, its children's figures",
-                _param("unit_id", "path"),
-                _param("to", format="date-time"),
-                AT,
-                KNOWN_AT,
-            )
+        "/v1/overdue/summary": {
+            "get": _get("How many items of each kind `/v1/overdue` holds", SCOPE, AT, KNOWN_AT, TZ)
         },
-        "/v1/overdue/summary": {"get": _get("How many items of each kind are overdue at `at`", SCOPE, AT, KNOWN_AT)},
-        "/v1/hazards/ledger": {
-            "get": _get(
-                "The hazard ledger for a period (reported in [from, to), in its state at `to`), with names",
-                *ledger,
-                _param("limit", type="integer", minimum=0, maximum=1000),
-                _param("after"),
-            )
-        },
-        "/v1/hazards/ledger.xlsx": {
+        "/v1/hazards.xlsx": {
             "get": {
-                **_get("Every row of the hazard ledger for a filter, as XLSX", *ledger),
+                **_get(
+                    "Every row of `/v1/hazards` for its filter, as an XLSX workbook", *HAZARD_FILTER, AT, KNOWN_AT, TZ
+                ),
                 "responses": {
                     "200": {"description": "the workbook", "content": {xlsx: {}}},
-                    **{code: PROBLEM for code in ("400", "401", "403", "413")},
+                    **{code: PROBLEM for code in ("400", "401", "403", "404", "413")},
                 },
             }
         },
@@ -171,7 +167,12 @@ def openapi_document() -> dict[str, Any]:
             },
             "/v1/units/{unit_id}": {
                 "get": _get(
-                    "A unit as it was at `at`, and its children then", _param("unit_id", "path"), AT, KNOWN_AT, TZ
+                    "A unit as it was at `at`, its children then, each with its figures (enterprises by risk "
+                    "colour; hazards open, overdue, major open), and the way down to it from the caller's jurisdiction",
+                    _param("unit_id", "path"),
+                    AT,
+                    KNOWN_AT,
+                    TZ,
                 )
             },
             "/v1/units/{unit_id}/responsibility": {
@@ -213,12 +214,7 @@ def openapi_document() -> dict[str, Any]:
             "/v1/hazards": {
                 "get": _get(
                     "The hazard ledger (隐患台账)",
-                    SCOPE,
-                    _param("state", description="a state, open or overdue"),
-                    _param("severity"),
-                    _param("unit", description="one unit's hazards"),
-                    _param("from", description="reported at or after", format="date-time"),
-                    _param("to", description="reported before", format="date-time"),
+                    *HAZARD_FILTER,
                     _param("limit", type="integer", minimum=1, maximum=1000),
                     _param("after"),
                     AT,

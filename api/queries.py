@@ -3,6 +3,8 @@ starts with ``reads.begin`` (position, honest wait, time zone) and ends with ``r
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api import reads
@@ -17,7 +19,8 @@ from projections.duty import responsibility, timeline
 from projections.findings import findings
 from projections.hazards import hazard_ledger
 from projections.overdue import KINDS, overdue
-from projections.registry import Within, search_people, search_units, unit_at, units_at
+from projections.overview import breadcrumbs, figures
+from projections.registry import Within, chain_at, children_at, search_people, search_units, unit_at
 from projections.stats import stats
 from projections.timekeys import as_key
 
@@ -33,6 +36,7 @@ __all__ = [
     "get_timeline",
     "get_unit",
     "get_units",
+    "hazard_question",
 ]
 
 
@@ -72,23 +76,26 @@ async def get_timeline(request: web.Request) -> web.Response:
 
 
 async def get_unit(request: web.Request) -> web.Response:
-    """A unit as it was at ``at``, and its children then (for drilling down the tree)."""
+    """A unit as it was at ``at`` and its children then (for drilling down the tree), each
+    with its figures (projections/overview.py), and the way down to it from the caller's
+    jurisdiction."""
     read = await reads.begin(request)
     unit_id = request.match_info["unit_id"]
     await reads.visible_unit(request, read, unit_id)
     db = reads.db(request)
-    unit = await unit_at(db, unit_id, read.asof.at, read.asof.position)
-    rows = await db.fetch(
-        "SELECT v.unit_id FROM unit_versions v WHERE v.parent_id = ? AND v.valid_from <= ? AND ? < v.valid_to "
-        "AND v.recorded_from <= ? AND ? < v.recorded_to ORDER BY v.unit_id",
-        unit_id,
-        read.asof.at,
-        read.asof.at,
-        read.asof.position,
-        read.asof.position,
+    at, position = read.asof.at, read.asof.position
+    unit = await unit_at(db, unit_id, at, position)
+    children = await children_at(db, unit_id, at, position)
+    found = await figures(db, unit_id, [unit_id, *(c["unit_id"] for c in children)], at, position)
+    path = breadcrumbs(await chain_at(db, unit_id, at, position), read.who.scope)
+    return reads.answer(
+        read,
+        {
+            "unit": {**unit, "figures": found[unit_id]},
+            "path": path,
+            "children": [{**c, "figures": found[c["unit_id"]]} for c in children],
+        },
     )
-    children = await units_at(db, [r[0] for r in rows], read.asof.at, read.asof.position)
-    return reads.answer(read, {"unit": unit, "children": [children[r[0]] for r in rows if r[0] in children]})
 
 
 async def get_units(request: web.Request) -> web.Response:
@@ -158,27 +165,33 @@ async def get_hazard_accountability(request: web.Request) -> web.Response:
     return reads.answer(read, await hazard_accountability(reads.db(request), hazard_id, read.asof.position))
 
 
-async def get_hazards(request: web.Request) -> web.Response:
-    read = await reads.begin(request)
+async def hazard_question(request: web.Request, read: reads.Read) -> tuple[str | None, dict[str, Any]]:
+    """The 隐患台账's parameters (``scope``, ``unit``, ``state``, ``severity``, ``from``,
+    ``to``), checked: the jurisdiction asked about, and the arguments of ``hazard_ledger``."""
     scope = await reads.asked_scope(request, read)
     unit_id = request.query.get("unit")
     if unit_id is not None:
         await reads.visible_unit(request, read, unit_id)
-    state = _choice(request, "state", (*HAZARD_STATES, "open", "overdue"))
-    severity = _choice(request, "severity", HAZARD_SEVERITIES)
-    after = request.query.get("after")
+    return scope, {
+        "within": Within(scope, read.asof.at, read.asof.position) if scope is not None else None,
+        "state": _choice(request, "state", (*HAZARD_STATES, "open", "overdue")),
+        "severity": _choice(request, "severity", HAZARD_SEVERITIES),
+        "unit_id": unit_id,
+        "reported_from": _instant(request, "from"),
+        "reported_to": _instant(request, "to"),
+    }
+
+
+async def get_hazards(request: web.Request) -> web.Response:
+    read = await reads.begin(request)
+    scope, question = await hazard_question(request, read)
     page = await hazard_ledger(
         reads.db(request),
-        Within(scope, read.asof.at, read.asof.position) if scope is not None else None,
-        read.asof.position,
-        read.asof.at,
-        state=state,
-        severity=severity,
-        unit_id=unit_id,
-        reported_from=_instant(request, "from"),
-        reported_to=_instant(request, "to"),
+        position=read.asof.position,
+        at=read.asof.at,
+        **question,
         limit=int_param(request, "limit", 100, minimum=1, maximum=1000),
-        after=after,
+        after=request.query.get("after"),
     )
     return reads.answer(read, {"scope": scope, **page})
 

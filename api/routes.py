@@ -38,10 +38,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/openapi.json", operations.openapi)
     # the dashboard (SPEC §11): its page and files, sign-in, and the reads only it needs
     app.router.add_get("/v1/labels", dashboard.get_labels)
-    app.router.add_get("/v1/units/{unit_id}/children", dashboard.get_unit_children)
     app.router.add_get("/v1/overdue/summary", dashboard.get_overdue_summary)
-    app.router.add_get("/v1/hazards/ledger", dashboard.get_hazard_ledger)
-    app.router.add_get("/v1/hazards/ledger.xlsx", dashboard.get_hazard_ledger_xlsx)
+    app.router.add_get("/v1/hazards.xlsx", dashboard.get_hazards_xlsx)
     app.router.add_post("/auth/sign-in", sessions.post_sign_in)
     app.router.add_post("/auth/sign-out", sessions.post_sign_out)
     app.router.add_get("/auth/session", dashboard.get_session)

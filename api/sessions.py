@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,16 +24,12 @@ from api.problems import Problem
 from ledger.store import Backend
 from ledger.timeutil import format_recorded, utc_now
 
-__all__ = ["COOKIE", "SESSION_HOURS", "post_sign_in", "post_sign_out", "same_origin", "session_user"]
+__all__ = ["COOKIE", "SESSION_HOURS", "cross_origin", "post_sign_in", "post_sign_out", "same_origin", "session_user"]
 
 log = structlog.get_logger("ledger.sessions")
 
 COOKIE = "ledger_session"
 SESSION_HOURS = 8
-#: how long a checked session is trusted without asking the database again (sign-out in
-#: this process is immediate; a disabled account or new password elsewhere within this)
-CACHE_SECONDS = 5.0
-_checked: dict[str, tuple[float, User | None]] = {}
 
 
 def _hash(secret: str) -> str:
@@ -49,6 +44,11 @@ def same_origin(request: web.Request) -> bool:
     return origin is not None and urlsplit(origin).netloc == request.host
 
 
+def cross_origin(what: str) -> Problem:
+    """403 for a request carrying the cookie that no page of the ledger itself sent (CSRF)."""
+    return Problem(403, "forbidden", "Forbidden", f"{what} must come from a page of the ledger itself")
+
+
 def _db(request: web.Request) -> Backend:
     from api.app import STORE
 
@@ -56,23 +56,16 @@ def _db(request: web.Request) -> Backend:
 
 
 async def session_user(request: web.Request, secret: str) -> User | None:
-    """The account signed in with this cookie, or None (unknown, expired, disabled)."""
-    key = _hash(secret)
-    cached = _checked.get(key)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
+    """The account signed in with this cookie, or None (unknown, expired, signed out,
+    disabled). Asked of the database at every request (one read by primary key), so that a
+    sign-out, a new password or a disabled account ends the session at once, in every process."""
     rows = await _db(request).fetch(
         "SELECT u.login, u.name, u.role, u.scope FROM user_sessions s JOIN users u ON u.login = s.login "
         "WHERE s.session_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
-        key,
+        _hash(secret),
         format_recorded(utc_now()),
     )
-    user = User(*rows[0]) if rows else None
-    if len(_checked) > 10_000:
-        _checked.clear()
-    _checked[key] = (now, user)
-    return user
+    return User(*rows[0]) if rows else None
 
 
 async def _credentials(request: web.Request) -> tuple[str, str]:
@@ -85,22 +78,20 @@ async def _credentials(request: web.Request) -> tuple[str, str]:
         or not isinstance(body.get("login"), str)
         or not isinstance(body.get("password"), str)
     ):
-        raise Problem(400, "malformed", "Malformed request", '请求应为 JSON：{"login": "…", "password": "…"}')
+        raise Problem(400, "malformed", "Malformed request", 'send JSON: {"login": "…", "password": "…"}')
     return body["login"].strip(), body["password"]
 
 
 async def post_sign_in(request: web.Request) -> web.Response:
     """``POST /auth/sign-in`` with ``{"login", "password"}``: a session cookie, or 401/429."""
     if "Origin" in request.headers and not same_origin(request):
-        raise Problem(403, "cross-origin", "Cross-origin request", "只能从本系统的页面登录")
+        raise cross_origin("a sign-in")
     login, password = await _credentials(request)
     db = _db(request)
     try:
         user = await sign_in(db, login, password)
     except SignInRefused as refused:
-        if refused.retry_after is not None:
-            raise Problem(429, "locked", "Locked", refused.detail, retry_after=refused.retry_after) from None
-        raise Problem(401, "sign-in-failed", "Sign-in failed", refused.detail) from None
+        raise refused.problem() from None
     secret = secrets.token_urlsafe(32)
     now = utc_now()
     expires = now + timedelta(hours=SESSION_HOURS)
@@ -131,11 +122,10 @@ async def post_sign_in(request: web.Request) -> web.Response:
 async def post_sign_out(request: web.Request) -> web.Response:
     """``POST /auth/sign-out``: the session ends here and in the database."""
     if not same_origin(request):
-        raise Problem(403, "cross-origin", "Cross-origin request", "只能从本系统的页面退出登录")
+        raise cross_origin("a sign-out")
     secret = request.cookies.get(COOKIE)
     if secret:
         key = _hash(secret)
-        _checked.pop(key, None)
         async with _db(request).transaction() as tx:
             found = await tx.fetch("SELECT login FROM user_sessions WHERE session_hash = ?", key)
             await tx.execute("DELETE FROM user_sessions WHERE session_hash = ?", key)

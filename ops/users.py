@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import Any
 
 from api.accounts import AccountError, create_user, disable_user, list_users, set_password
 from ops.bootstrap import open_ledger
@@ -27,15 +28,13 @@ def _password(args: argparse.Namespace) -> str:
 
 async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from ledger.decider import AcceptAll
-    from projections.installed import all_projectors
-    from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=AcceptAll())
+    # the domain's rules are not needed to manage accounts (as for `ledger token`)
+    store = await open_ledger(settings.database_url, decider=AcceptAll(), create=False)
     try:
         db = store.backend
         if args.action == "create":
             password = _password(args)
-            await ProjectionRunner(store, all_projectors()).catch_up()  # the scope must be a known unit
             user = await create_user(
                 db, login=args.login, name=args.name, role=args.role, scope=args.scope, password=password
             )
@@ -55,9 +54,10 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_user_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_user_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    """``ledger user …``, its parsers of the same class as the command's (one-line errors)."""
     user = sub.add_parser("user", help="dashboard accounts: create, passwd, disable, list")
-    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(user))
     create = actions.add_parser("create", help="an account signing in with a user name and password")
     create.add_argument("--login", required=True, help="the user name typed at sign-in (e.g. lanshan)")
     create.add_argument("--role", required=True, choices=["recorder", "viewer", "investigator", "admin"])

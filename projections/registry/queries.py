@@ -21,6 +21,7 @@ __all__ = [
     "UnknownUnit",
     "Within",
     "chain_at",
+    "children_at",
     "in_subtree",
     "names_at",
     "people_at",
@@ -127,6 +128,16 @@ async def chain_at(db: SQL, unit_id: str, at: str, position: int) -> list[dict[s
         *_at(at, position),
     )
     return [{**_unit(r), "depth": int(r[9])} for r in rows]
+
+
+async def children_at(db: SQL, unit_id: str, at: str, position: int) -> list[dict[str, Any]]:
+    """The units whose parent was ``unit_id`` at ``at``, as known at ``position``, by id."""
+    rows = await db.fetch(
+        f"SELECT {_UNIT_COLUMNS} FROM unit_versions v WHERE v.parent_id = ? AND {VERSION_AT} ORDER BY v.unit_id",
+        unit_id,
+        *_at(at, position),
+    )
+    return [_unit(r) for r in rows]
 
 
 async def subtree_at(db: SQL, scope: str, at: str, position: int) -> set[str]:

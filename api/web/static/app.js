@@ -87,7 +87,7 @@ async function boot() {
   $("sign-in").hidden = true;
   $("who").hidden = false;
   $("who-name").textContent = `${context.me.name}（${context.me.role_label || lbl("account_role", context.me.role)}）`;
-  $("who-scope").textContent = context.me.scope ? `辖区：${context.me.scope.name}` : "辖区：全部";
+  $("who-scope").textContent = context.me.scope ? `辖区：${context.me.scope.name}` : `辖区：全部（${context.me.home.name}）`;
   const nav = $("nav");
   fill(nav, VIEWS.map(([view, text]) => h("a", { href: `#/${view}`, dataset: { view } }, text)));
   nav.hidden = false;
@@ -104,10 +104,21 @@ async function signIn(event) {
     await boot();
   } catch (error) {
     $("sign-in-error").hidden = false;
-    $("sign-in-error").textContent = error.message;
+    $("sign-in-error").textContent = refused(error);
   } finally {
     button.disabled = false;
   }
+}
+
+/** Why a sign-in was refused, as the official reads it (401, 403 and 429 of /auth/sign-in). */
+function refused(error) {
+  if (error.status === 401 || error.status === 400) return "用户名或密码错误";
+  if (error.status === 429) {
+    const minutes = Math.ceil(((error.problem && error.problem.retry_after) || 900) / 60);
+    return `登录失败次数过多，该用户名已锁定，请于 ${minutes} 分钟后再试`;
+  }
+  if (error.status === 403) return "该账户已停用，请联系系统管理员";
+  return `登录失败：${error.message}`;
 }
 
 async function signOut() {

@@ -19,7 +19,15 @@ export function url(path, params = {}) {
   return text ? `${path}?${text}` : path;
 }
 
-/** GET a JSON answer; a problem document becomes an Error with its (Chinese) detail. */
+/** What a problem document (RFC 9457) says, for the person reading the page. */
+function problem(status, body) {
+  const error = new Error((body && body.detail) || `HTTP ${status}`);
+  error.status = status;
+  error.problem = body;
+  return error;
+}
+
+/** GET a JSON answer; a problem document becomes an Error carrying it. */
 export async function get(path, params = {}, { signal } = {}) {
   const response = await fetch(url(path, params), { credentials: "same-origin", signal });
   if (response.status === 401) {
@@ -27,7 +35,7 @@ export async function get(path, params = {}, { signal } = {}) {
     throw new SignedOut("请重新登录");
   }
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error((body && (body.detail || body.title)) || `HTTP ${response.status}`);
+  if (!response.ok) throw problem(response.status, body);
   return body;
 }
 
@@ -40,10 +48,6 @@ export async function post(path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error((answer && answer.detail) || `HTTP ${response.status}`);
-    error.status = response.status;
-    throw error;
-  }
+  if (!response.ok) throw problem(response.status, answer);
   return answer;
 }

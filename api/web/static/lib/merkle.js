@@ -1,7 +1,8 @@
 // Checking in the browser, with WebCrypto's SHA-256, that an event is in the signed log:
 // the event's hash recomputes from its canonical bytes (README: "Verifying the chain"), its
 // leaf hash is SHA-256(0x00 ‖ hash), and the inclusion proof leads from the leaf to the
-// checkpoint's root (RFC 9162 §2.1.3.2; node = SHA-256(0x01 ‖ left ‖ right)).
+// checkpoint's root (RFC 9162 §2.1.3.2; node = SHA-256(0x01 ‖ left ‖ right)). The
+// checkpoint itself is checked by lib/note.js.
 
 export function hexToBytes(hex) {
   const bytes = new Uint8Array(hex.length / 2);
@@ -13,11 +14,6 @@ export function bytesToHex(bytes) {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function base64ToBytes(text) {
-  const raw = atob(text.trim());
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
-
 async function sha256(...parts) {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const joined = new Uint8Array(total);
@@ -27,20 +23,6 @@ async function sha256(...parts) {
     offset += part.length;
   }
   return new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
-}
-
-/** The root a checkpoint carries, as hex: the JSON form ({root: hex}) or a C2SP signed note
- * ("origin\nsize\nbase64 root\n…"), whichever the ledger serves. */
-export function checkpointRoot(checkpoint) {
-  const note = typeof checkpoint === "string" ? checkpoint : checkpoint.note || checkpoint.text;
-  if (note) return bytesToHex(base64ToBytes(note.split("\n")[2]));
-  const root = checkpoint.root;
-  return /^[0-9a-f]{64}$/i.test(root) ? root.toLowerCase() : bytesToHex(base64ToBytes(root));
-}
-
-export function checkpointSize(checkpoint) {
-  const note = typeof checkpoint === "string" ? checkpoint : checkpoint.note || checkpoint.text;
-  return note ? Number(note.split("\n")[1]) : Number(checkpoint.size);
 }
 
 export async function leafHash(eventHashHex) {
@@ -88,8 +70,23 @@ export function canonical(value) {
 
 const HASHED = ["actor", "data", "idempotency_key", "occurred_at", "position", "recorded_at", "stream", "type", "version"];
 
+/** The data as hashed: an answer shows a personal field in the clear, withheld or erased,
+ * and gives its stored (sealed) text in ``sealed`` ({"path/in/data": text}). */
+function storedData(data, sealed) {
+  if (!sealed) return data;
+  const copy = structuredClone(data);
+  for (const [pointer, text] of Object.entries(sealed)) {
+    const path = pointer.split("/");
+    let node = copy;
+    for (const key of path.slice(0, -1)) node = node[key];
+    node[path[path.length - 1]] = text;
+  }
+  return copy;
+}
+
 /** The event's hash recomputed: SHA-256(prev_hash ‖ canonical bytes of its fields). */
 export async function eventHash(envelope) {
-  const body = Object.fromEntries(HASHED.map((k) => [k, envelope[k] === undefined ? null : envelope[k]]));
+  const stored = { ...envelope, data: storedData(envelope.data, envelope.sealed) };
+  const body = Object.fromEntries(HASHED.map((k) => [k, stored[k] === undefined ? null : stored[k]]));
   return bytesToHex(await sha256(hexToBytes(envelope.prev_hash), new TextEncoder().encode(canonical(body))));
 }

@@ -1,5 +1,6 @@
 // Times as officials read them: Beijing time (UTC+8, no daylight saving), whatever the
-// browser's own zone. The ledger answers in UTC keys or RFC 3339 with an offset.
+// browser's own zone. The ledger answers in RFC 3339 with +08:00 (or in UTC keys where it
+// states its own log: envelopes, checkpoints); both are shown here in Beijing time.
 
 const HOUR = 3600 * 1000;
 
@@ -29,13 +30,7 @@ export function fromLocalInput(value) {
   return (value.length === 16 ? `${value}:00` : value) + "+08:00";
 }
 
-/** Now in Beijing as a datetime-local value. */
-export function nowLocalInput() {
-  const d = new Date(Date.now() + 8 * HOUR);
-  return d.toISOString().slice(0, 16);
-}
-
-/** Periods an official picks: all time, a year, a quarter. → {value, text, from, to, quarter}. */
+/** Periods an official picks: all time, a year, a quarter. → {value, text, from, to}. */
 export function periods(firstYear, lastYear) {
   const list = [{ value: "all", text: "全部（累计）", from: null, to: null }];
   for (let y = lastYear; y >= firstYear; y--) {
@@ -47,4 +42,10 @@ export function periods(firstYear, lastYear) {
     }
   }
   return list;
+}
+
+/** The moment a period is looked at: its end when that has passed, else now (null: the
+ * ledger's default) — so that nothing is judged overdue at a moment still to come. */
+export function periodEnd(period) {
+  return period.to && Date.parse(period.to) <= Date.now() ? period.to : null;
 }

@@ -19,7 +19,7 @@ export async function render(main, params, { me }) {
       h("table", { id: "live" }, h("thead", {}, h("tr", {}, ["位置", "事件", "流", "发生时间", "记录时间", "记录者"].map((t) => h("th", {}, t)))), rows),
     ),
   );
-  const after = Math.max(0, (me.position || 0) - BACKLOG);
+  const after = Math.max(0, (me.as_of.position || 0) - BACKLOG);
   const source = new EventSource(`/v1/events/stream?after=${after}`);
   source.onopen = () => {
     status.textContent = "已连接";

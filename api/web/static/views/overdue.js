@@ -5,6 +5,7 @@ import { failure, field, fill, fmt, h, loading, select, table } from "../lib/dom
 import { eventLinks } from "../lib/event.js";
 import { choices, lbl, shown } from "../lib/labels.js";
 import { bj, fromLocalInput } from "../lib/time.js";
+import { unitTitle } from "../lib/units.js";
 
 const SHOWN = 200;
 
@@ -14,11 +15,13 @@ function responsible(list) {
   );
 }
 
+/** The document the item was judged by: a policy in force (its number and name), or the
+ * national text (国家基线) where no policy sets the rule. */
 function policy(p) {
   if (!p) return "—";
-  const sources = (p.sources || []).map((s) => s.basis || s.policy_id).join("；") || "国家基线";
-  const value = typeof p.value === "string" && /^\d{4}-\d\d-\d\dT/.test(p.value) ? bj(p.value) : JSON.stringify(p.value);
-  return h("div", {}, h("div", {}, sources), h("div", { class: "hint" }, `${p.rule}：${value}`));
+  const source = p.national ? ["国家基线", h("div", { class: "hint" }, p.basis)] : [p.basis || p.policy_id, p.name ? h("div", { class: "hint" }, `《${p.name}》`) : null];
+  const value = typeof p.value === "string" && /^\d{4}-\d\d-\d\dT/.test(p.value) ? bj(p.value) : null;
+  return h("div", {}, source, value ? h("div", { class: "hint" }, `期限：${value}`) : null);
 }
 
 export async function render(main, params, { me, navigate }) {
@@ -32,7 +35,9 @@ export async function render(main, params, { me, navigate }) {
   });
   const summary = h("div", { class: "cards", id: "overdue-kinds" });
   const body = h("div", { id: "overdue-table" }, loading());
-  fill(main, h("h2", {}, `逾期 · ${me.home.unit_id === scope ? me.home.name : scope}`), form, summary, body);
+  const title = h("h2", {}, "逾期");
+  fill(main, title, form, summary, body);
+  unitTitle(scope).then((text) => fill(title, `逾期 · ${text}`));
   let answer;
   try {
     answer = await get("/v1/overdue", { scope, kind: params.kind, at: fromLocalInput(params.at) });
@@ -51,12 +56,12 @@ export async function render(main, params, { me, navigate }) {
   const items = [...answer.items].sort((a, b) => (b.overdue_by?.minutes || 0) - (a.overdue_by?.minutes || 0));
   fill(
     body,
-    h("p", { class: "hint" }, `共 ${fmt(items.length)} 项，截至 ${bj(answer.at)}；按逾期时长排列${items.length > SHOWN ? `，显示前 ${SHOWN} 项` : ""}。`),
+    h("p", { class: "hint" }, `共 ${fmt(items.length)} 项，截至 ${bj(answer.as_of.at)}（台账位置 #${answer.as_of.position}）；按逾期时长排列${items.length > SHOWN ? `，显示前 ${SHOWN} 项` : ""}。`),
     table(
       [
         { title: "类别", cell: (i) => shown(i, "kind", "overdue_kind") },
-        { title: "事项", cell: (i) => h("span", { class: "mono" }, i.hazard_id || i.subject) },
-        { title: "单位", cell: (i) => i.unit_name || i.unit_id },
+        { title: "事项", cell: (i) => [h("span", { class: "mono" }, i.hazard_id || i.subject), i.description ? h("div", { class: "hint" }, i.description) : null] },
+        { title: "单位", cell: (i) => [i.unit_name || i.unit_id, h("div", { class: "hint mono" }, i.unit_id)] },
         { title: "期限", cell: (i) => bj(i.deadline) },
         { title: "逾期", class: "num", cell: (i) => h("span", { class: "tag bad" }, `${fmt(i.overdue_by?.days)} 天`) },
         { title: "责任人", cell: (i) => responsible(i.responsible) },

@@ -5,16 +5,18 @@ import { failure, field, fill, h, loading, select, table } from "../lib/dom.js";
 import { holderColumns } from "../lib/holders.js";
 import { choices, lbl } from "../lib/labels.js";
 import { bj, fromLocalInput } from "../lib/time.js";
+import { unitField } from "../lib/units.js";
 
 export async function render(main, params, { me, navigate }) {
   const unitId = params.unit || me.home.unit_id;
-  const unitInput = h("input", { name: "unit", value: unitId, size: 22 });
+  const [unitInput, unitList] = unitField("unit", unitId);
   const atInput = h("input", { type: "datetime-local", name: "at", id: "at", value: params.at || "" });
   const knownInput = h("input", { type: "datetime-local", name: "known_at", id: "known_at", value: params.known_at || "" });
   const form = h(
     "form",
     { class: "toolbar", id: "responsibility-form" },
-    field("单位（代码）", unitInput),
+    field("单位", unitInput),
+    unitList,
     field("发生时间（空为现在）", atInput),
     field("记录时间（台账当时所载，空为现在）", knownInput),
     h("button", { type: "submit" }, "查询"),
@@ -31,16 +33,18 @@ export async function render(main, params, { me, navigate }) {
     event.preventDefault();
     navigate("responsibility", { unit: unitId, at: params.at, known_at: params.known_at, role: roleSelect.value });
   });
-  fill(main, h("h2", {}, "责任"), form, map, h("h3", {}, "角色时间线"), timelineForm, timeline);
+  const title = h("h2", {}, "责任");
+  fill(main, title, form, map, h("h3", {}, "角色时间线"), timelineForm, timeline);
 
   const asOf = { at: fromLocalInput(params.at), known_at: fromLocalInput(params.known_at) };
   const role = params.role || "territorial";
   const timelineAnswer = get(`/v1/units/${encodeURIComponent(unitId)}/timeline`, { role, known_at: asOf.known_at });
   try {
     const answer = await get(`/v1/units/${encodeURIComponent(unitId)}/responsibility`, asOf);
+    fill(title, `责任 · ${answer.unit.name}（${unitId}）`);
     fill(
       map,
-      h("p", { class: "hint" }, `发生时间 ${bj(answer.at)}，台账截至位置 #${answer.position}（记录时间 ${params.known_at ? bj(asOf.known_at) : "现在"}）`),
+      h("p", { class: "hint", id: "as-of" }, `发生时间 ${bj(answer.at)}（北京时间），台账截至位置 #${answer.as_of.position}，记录于 ${bj(answer.as_of.recorded_at, true)}${params.known_at ? `（记录时间 ${bj(asOf.known_at)} 时台账所载）` : ""}`),
       answer.tiers.map((tier) =>
         h(
           "div",
