@@ -1,7 +1,8 @@
 """What the dashboard's 总览 costs on a running ledger: signs in as an official would, then
-asks each ``/v1`` call the 总览 makes, one at a time, ``--rounds`` times, and prints p50 and
-p95 of each; and the time from sign-in to the figures (the page's own order: session and
-labels, then the drill-down and the figures together).
+asks each call the 总览 makes, one at a time, ``--rounds`` times, and prints p50 and p95 of
+each; and the time from sign-in to the figures (the page's own order: session and labels,
+then the unit with its children's figures and the period's figures together; the overdue
+counts and, for a period, the findings after them).
 
     python -m ops.bench_dashboard --url http://127.0.0.1:8080 --login lanshan --password-stdin
 """
@@ -48,7 +49,15 @@ async def _sign_in(session: aiohttp.ClientSession, base: str, login: str, passwo
             raise BenchError(f"sign-in as {login} refused ({response.status}): {await response.text()}")
 
 
-async def run(base: str, login: str, password: str, scope: str | None, rounds: int, period: Sequence[str]) -> None:
+async def run(
+    base: str,
+    login: str,
+    password: str,
+    scope: str | None,
+    rounds: int,
+    period: Sequence[str],
+    period_label: str | None,
+) -> None:
     # unsafe=True: keep the cookie of a numeric host (127.0.0.1), as a browser does
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         started = time.perf_counter()
@@ -57,16 +66,18 @@ async def run(base: str, login: str, password: str, scope: str | None, rounds: i
             me: dict[str, Any] = await response.json()
         await _timed(session, f"{base}/v1/labels")
         unit = scope or me["home"]["unit_id"]
+        at = {"at": period[1]} if period else {}
         window = {"from": period[0], "to": period[1]} if period else {}
         first = [
-            f"{base}/v1/units/{unit}/children?{urlencode({'to': period[1]} if period else {})}",
+            f"{base}/v1/units/{unit}" + (f"?{urlencode(at)}" if at else ""),
             f"{base}/v1/stats?{urlencode({'scope': unit, **window})}",
         ]
         await asyncio.gather(*(_timed(session, url) for url in first))
         usable = (time.perf_counter() - started) * 1000
-        at = {"at": period[1]} if period else {}
-        overdue = f"{base}/v1/overdue/summary?{urlencode({'scope': unit, **at})}"
-        calls = [*first, overdue, f"{base}/v1/labels", f"{base}/auth/session"]
+        later = [f"{base}/v1/overdue/summary?{urlencode({'scope': unit, **at})}"]
+        if period_label:
+            later.append(f"{base}/v1/findings?{urlencode({'scope': unit, 'period': period_label})}")
+        calls = [*first, *later, f"{base}/v1/labels", f"{base}/auth/session"]
         samples: dict[str, list[float]] = {url: [] for url in calls}
         for _ in range(rounds):
             for url in calls:
@@ -85,10 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scope", help="the unit whose 总览 to ask for (default: the account's own)")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--period", nargs=2, metavar=("FROM", "TO"), help="RFC 3339 bounds, e.g. a year")
+    parser.add_argument("--findings", metavar="PERIOD", help="the period's label (2019, 2019Q4): ask its findings too")
     args = parser.parse_args(argv)
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        asyncio.run(run(args.url.rstrip("/"), args.login, password, args.scope, args.rounds, args.period or ()))
+        asyncio.run(
+            run(args.url.rstrip("/"), args.login, password, args.scope, args.rounds, args.period or (), args.findings)
+        )
     except (aiohttp.ClientError, BenchError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2

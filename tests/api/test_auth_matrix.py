@@ -50,6 +50,13 @@ READS = [
     ("overdue", f"/v1/overdue?scope={INSIDE_COUNTY}", f"/v1/overdue?scope={OUTSIDE_COUNTY}"),
     ("accountability", "/v1/accidents/ACC-IN-1/accountability", "/v1/accidents/ACC-2019-0001/accountability"),
     ("hazards", f"/v1/hazards?scope={INSIDE_COUNTY}", f"/v1/hazards?scope={OUTSIDE_COUNTY}"),
+    ("hazards xlsx", f"/v1/hazards.xlsx?scope={INSIDE_COUNTY}", f"/v1/hazards.xlsx?scope={OUTSIDE_COUNTY}"),
+    ("hazards xlsx of a unit", f"/v1/hazards.xlsx?unit={INSIDE_UNIT}", f"/v1/hazards.xlsx?unit={OUTSIDE_UNIT}"),
+    (
+        "overdue summary",
+        f"/v1/overdue/summary?scope={INSIDE_COUNTY}",
+        f"/v1/overdue/summary?scope={OUTSIDE_COUNTY}",
+    ),
     ("stats", f"/v1/stats?scope={INSIDE_COUNTY}", f"/v1/stats?scope={OUTSIDE_COUNTY}"),
     (
         "findings",

@@ -1,5 +1,5 @@
 // Checking in the browser, with WebCrypto's Ed25519, the ledger's signed checkpoint: a C2SP
-// signed note (https://c2sp.org/signed-note) whose text is a C2SP tlog-checkpoint (origin,
+// signed note (C2SP signed-note) whose text is a C2SP tlog-checkpoint (origin,
 // tree size, base64 root hash, then extension lines), signed with the key a verifier key
 // ("vkey": name+<8 hex key id>+<base64(0x01 ‖ public key)>) names. docs/integrity.md.
 import { bytesToHex } from "./merkle.js";
@@ -21,9 +21,10 @@ function concat(...parts) {
   return out;
 }
 
-/** The note's text (its final newline included) and its signature lines. */
+/** The note's text (its final newline included) and its signature lines: the text may hold
+ * blank lines itself, the signatures follow the last one. */
 export function parseNote(note) {
-  const split = note.indexOf("\n\n");
+  const split = note.lastIndexOf("\n\n");
   if (split < 0 || !note.endsWith("\n")) throw new Error("不是签名注记（缺少空行或结尾换行）");
   const text = note.slice(0, split + 1);
   const signatures = note
@@ -61,14 +62,20 @@ export async function parseVkey(vkey) {
 }
 
 /** Check that ``note`` carries a valid Ed25519 signature by the key ``vkey`` names; returns
- * the checkpoint it states. Throws (in Chinese) when it does not. */
-export async function verifyCheckpointNote(note, vkey) {
+ * its text and the names of all who signed it. Throws (in Chinese) when it does not. */
+export async function verifyNote(note, vkey) {
   const key = await parseVkey(vkey);
   const { text, signatures } = parseNote(note);
   const mine = signatures.find((s) => s.name === key.name && s.keyId === key.keyId);
-  if (!mine) throw new Error(`检查点上没有密钥 ${key.name}（${key.keyId}）的签名`);
+  if (!mine) throw new Error(`注记上没有密钥 ${key.name}（${key.keyId}）的签名`);
   const publicKey = await crypto.subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
   const valid = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, mine.signature, encoder.encode(text));
-  if (!valid) throw new Error("检查点签名无效");
-  return { ...parseCheckpoint(text), signers: signatures.map((s) => s.name) };
+  if (!valid) throw new Error("签名无效：注记内容与签名不符");
+  return { text, signers: signatures.map((s) => s.name) };
+}
+
+/** A checkpoint note checked with ``vkey``: the checkpoint it states, and who signed it. */
+export async function verifyCheckpointNote(note, vkey) {
+  const { text, signers } = await verifyNote(note, vkey);
+  return { ...parseCheckpoint(text), signers };
 }
