@@ -4,12 +4,10 @@ disabling, CSRF — each refusal a problem document of the API's own kinds; on b
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from structlog.testing import capture_logs
 
 from api.accounts import LOCK_MINUTES, MAX_FAILURES, AccountError, create_user, disable_user, set_password

@@ -45,3 +45,14 @@ def test_accounts_are_created_listed_changed_and_disabled(tmp_path: Path) -> Non
     assert "兰山区应急局" in listed
     assert "disabled" in listed
     assert "another-pass-9" not in listed
+
+
+def test_accounts_of_a_database_that_holds_no_ledger_are_one_line_errors(tmp_path: Path) -> None:
+    """`ledger user` on a mistyped database path creates nothing: one line, exit status 2."""
+    missing = tmp_path / "nowhere" / "l.db"
+    env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{missing}", "LEDGER_LOG_FORMAT": "json"}
+    for args in (["user", "list"], ["user", "disable", "lanshan"]):
+        done = _ledger(env, *args)
+        assert done.returncode == 2, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert not missing.parent.exists()
