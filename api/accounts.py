@@ -83,11 +83,23 @@ class SignInRefused(Exception):
 
     def problem(self) -> Problem:
         if self.reason == "locked":
-            detail = f"too many failed sign-ins: this name is locked, try again in {LOCK_MINUTES} minutes"
-            return Problem(429, "locked", "Locked", detail, retry_after=self.retry_after)
+            return Problem(
+                429,
+                "locked",
+                "Locked",
+                f"too many failed sign-ins: this name is locked, try again in {LOCK_MINUTES} minutes",
+                zh=f"登录失败次数过多，该用户名已锁定，请于 {LOCK_MINUTES} 分钟后再试",
+                retry_after=self.retry_after,
+            )
         if self.reason == "disabled":
-            return Problem(403, "forbidden", "Forbidden", "this account is disabled: ask an administrator")
-        return Problem(401, "unauthorized", "Unauthorized", "wrong user name or password")
+            return Problem(
+                403,
+                "forbidden",
+                "Forbidden",
+                "this account is disabled: ask an administrator",
+                zh="该账户已停用，请联系系统管理员",
+            )
+        return Problem(401, "unauthorized", "Unauthorized", "wrong user name or password", zh="用户名或密码错误")
 
 
 @dataclass(frozen=True)

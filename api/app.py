@@ -86,7 +86,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return problem_response(from_ledger_error(error), request.path)
     except web.HTTPRequestEntityTooLarge:
         detail = f"the request body is larger than {MAX_BODY_BYTES} bytes"
-        return problem_response(Problem(413, "too-large", "Request too large", detail), request.path)
+        return problem_response(
+            Problem(413, "too-large", "Request too large", detail, zh=f"请求体超过 {MAX_BODY_BYTES} 字节"), request.path
+        )
     except web.HTTPException as http:
         if http.status < 400:
             raise

@@ -71,7 +71,13 @@ async def get_session(request: web.Request) -> web.Response:
     home = user.scope or await root_at(db, read.asof.at, read.asof.position)
     found = await units_at(db, [home] if home else [], read.asof.at, read.asof.position)
     if home is None or home not in found:
-        raise Problem(404, "not-found", "Not found", f"the account's jurisdiction {home!r} is not a registered unit")
+        raise Problem(
+            404,
+            "not-found",
+            "Not found",
+            f"the account's jurisdiction {home!r} is not a registered unit",
+            zh=f"本账户的辖区 {home} 不是已登记的单位",
+        )
     body = {
         "signed_in": True,
         "login": user.login,
@@ -170,6 +176,7 @@ async def get_hazards_xlsx(request: web.Request) -> web.Response:
                 "too-large",
                 "Export too large",
                 f"the export holds more than {MAX_EXPORT_ROWS} rows: narrow the filter (scope, state, period)",
+                zh=f"导出超过 {MAX_EXPORT_ROWS} 行，请缩小筛选范围（辖区、状态、时段）",
                 limit=MAX_EXPORT_ROWS,
             )
         if after is None:

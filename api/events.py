@@ -16,6 +16,7 @@ from api.scope import event_unit, event_units, within_written
 from ledger.domain import Domain
 from ledger.envelope import Proposed, StoredEvent, parse_proposed
 from ledger.errors import DomainRefused, InvalidEnvelope
+from ledger.labels import label
 
 __all__ = ["get_events", "get_stream", "post_events", "tail_events", "visible"]
 
@@ -30,20 +31,34 @@ ADMIN_ONLY = frozenset({"person.erased"})
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()
     if not raw.strip():
-        raise Problem(400, "malformed", "Malformed request", "the body is empty: send an event or an array of events")
+        raise Problem(
+            400,
+            "malformed",
+            "Malformed request",
+            "the body is empty: send an event or an array of events",
+            zh="请求体为空：请提交一个事件或事件数组",
+        )
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise Problem(400, "malformed", "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+        raise Problem(
+            400, "malformed", "Malformed JSON", f"the body is not valid JSON: {exc}", zh=f"请求体不是合法的 JSON：{exc}"
+        ) from None
 
 
 def _proposals(body: Any, actor: str, key: str | None) -> list[Proposed]:
     items = body if isinstance(body, list) else [body]
     if not items:
-        raise Problem(400, "malformed", "Empty batch", "an array of events must hold at least one event")
+        raise Problem(
+            400, "malformed", "Empty batch", "an array of events must hold at least one event", zh="事件数组不能为空"
+        )
     if len(items) > MAX_BATCH:
         raise Problem(
-            413, "too-large", "Batch too large", f"a batch holds at most {MAX_BATCH} events, not {len(items)}"
+            413,
+            "too-large",
+            "Batch too large",
+            f"a batch holds at most {MAX_BATCH} events, not {len(items)}",
+            zh=f"一批最多 {MAX_BATCH} 个事件，本次为 {len(items)} 个",
         )
     proposals = []
     for index, item in enumerate(items):
@@ -71,6 +86,8 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
                     "Outside your jurisdiction",
                     f"event {index} ({event.type}) concerns a unit{named} that is not in the subtree of "
                     f"{who.scope}, or is not known",
+                    zh=f"第 {index} 个事件（{label('event_type', event.type)}）"
+                    f"{'经字段 ' + field + ' ' if field else ''}涉及的单位不在辖区 {who.scope} 之内，或尚未登记",
                 )
 
 

@@ -53,7 +53,9 @@ def db(request: web.Request) -> Backend:
 def bad_parameter(name: str, message: str) -> Problem:
     """A query or path parameter refused: 400, naming it."""
     errors = [{"path": name, "message": message}]
-    return Problem(400, "bad-parameter", "Bad parameter", f"{name}: {message}", errors=errors)
+    return Problem(
+        400, "bad-parameter", "Bad parameter", f"{name}: {message}", zh=f"参数 {name} 不正确：{message}", errors=errors
+    )
 
 
 async def begin(request: web.Request, *, at: str | None = None) -> Read:
@@ -89,6 +91,7 @@ async def reflect(request: web.Request, position: int) -> None:
             "The read models are behind",
             f"the read models have not yet reached position {position} (they are at {runner.position()}); "
             "ask again in a moment",
+            zh=f"读模型尚未处理到位置 {position}（目前在 {runner.position()}），为如实回答，请稍后重试。",
             headers={"Retry-After": "1"},
             position=position,
         )

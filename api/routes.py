@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import dashboard, events, exports, integrity, operations, queries, sessions
+from api import dashboard, events, exports, integrity, operations, problem_types, queries, sessions
 from api.site import add_site_routes
 
 __all__ = ["add_routes"]
@@ -36,6 +36,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/readyz", operations.readyz)
     app.router.add_get("/metrics", operations.metrics)
     app.router.add_get("/v1/openapi.json", operations.openapi)
+    app.router.add_get("/problems/", problem_types.get_problem_index)
+    app.router.add_get("/problems/{slug}", problem_types.get_problem_page)
     # the dashboard (SPEC §11): its page and files, sign-in, and the reads only it needs
     app.router.add_get("/v1/labels", dashboard.get_labels)
     app.router.add_get("/v1/overdue/summary", dashboard.get_overdue_summary)

@@ -44,9 +44,15 @@ def same_origin(request: web.Request) -> bool:
     return origin is not None and urlsplit(origin).netloc == request.host
 
 
-def cross_origin(what: str) -> Problem:
+def cross_origin(what: str, what_zh: str) -> Problem:
     """403 for a request carrying the cookie that no page of the ledger itself sent (CSRF)."""
-    return Problem(403, "forbidden", "Forbidden", f"{what} must come from a page of the ledger itself")
+    return Problem(
+        403,
+        "cross-origin",
+        "Cross-origin request refused",
+        f"{what} must come from a page of the ledger itself",
+        zh=f"{what_zh}只能来自本系统自己的页面",
+    )
 
 
 def _db(request: web.Request) -> Backend:
@@ -78,14 +84,20 @@ async def _credentials(request: web.Request) -> tuple[str, str]:
         or not isinstance(body.get("login"), str)
         or not isinstance(body.get("password"), str)
     ):
-        raise Problem(400, "malformed", "Malformed request", 'send JSON: {"login": "…", "password": "…"}')
+        raise Problem(
+            400,
+            "malformed",
+            "Malformed request",
+            'send JSON: {"login": "…", "password": "…"}',
+            zh='登录请求应为 JSON：{"login": "用户名", "password": "密码"}',
+        )
     return body["login"].strip(), body["password"]
 
 
 async def post_sign_in(request: web.Request) -> web.Response:
     """``POST /auth/sign-in`` with ``{"login", "password"}``: a session cookie, or 401/429."""
     if "Origin" in request.headers and not same_origin(request):
-        raise cross_origin("a sign-in")
+        raise cross_origin("a sign-in", "登录请求")
     login, password = await _credentials(request)
     db = _db(request)
     try:
@@ -122,7 +134,7 @@ async def post_sign_in(request: web.Request) -> web.Response:
 async def post_sign_out(request: web.Request) -> web.Response:
     """``POST /auth/sign-out``: the session ends here and in the database."""
     if not same_origin(request):
-        raise cross_origin("a sign-out")
+        raise cross_origin("a sign-out", "退出登录请求")
     secret = request.cookies.get(COOKIE)
     if secret:
         key = _hash(secret)

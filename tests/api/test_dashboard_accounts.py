@@ -99,9 +99,12 @@ async def test_wrong_passwords_fail_then_lock_the_name_until_the_lock_runs_out_o
             wrong = await _sign_in(svc, "lanshan", "not-the-password-1")
             assert wrong.status == 401
             assert (await wrong.json())["type"].endswith("/unauthorized")
+            assert (await wrong.json())["detail"] == "用户名或密码错误"
         locked = await _sign_in(svc, "lanshan")
     assert locked.status == 429
     assert (await locked.json())["retry_after"] == LOCK_MINUTES * 60
+    assert (await locked.json())["type"].endswith("/locked")
+    assert "锁定" in (await locked.json())["detail"]
     unknown = await _sign_in(svc, "nobody-at-all", "not-the-password-1")
     assert (await unknown.json())["detail"] == (await wrong.json())["detail"]  # no name is told to exist
     assert sum(e["event"] == "sign-in failed" for e in logs) == MAX_FAILURES
@@ -148,6 +151,7 @@ async def test_sign_out_and_disabling_end_the_session(svc: Service) -> None:
     refused = await _sign_in(svc, "lanshan")
     assert refused.status == 403  # told only to who knows the password
     assert (await refused.json())["type"].endswith("/forbidden")
+    assert "停用" in (await refused.json())["detail"]
     assert (await _sign_in(svc, "lanshan", "not-the-password-1")).status == 401
 
 
@@ -159,12 +163,13 @@ async def test_a_change_made_with_the_cookie_must_come_from_the_ledgers_own_page
     for headers in ({}, {"Origin": "https://evil.example"}):
         response = await svc.client.post("/v1/events", json={}, headers=headers)
         assert response.status == 403
-        assert (await response.json())["type"].endswith("/forbidden")
+        assert (await response.json())["type"].endswith("/cross-origin")
     assert (await svc.store.head()).position == head
     forged = await svc.client.post(
         "/auth/sign-in", json={"login": "city", "password": PASSWORD}, headers={"Origin": "https://evil.example"}
     )
     assert forged.status == 403
+    assert (await forged.json())["detail"] == "登录请求只能来自本系统自己的页面"
 
 
 def test_every_account_role_has_a_chinese_label() -> None:

@@ -104,21 +104,11 @@ async function signIn(event) {
     await boot();
   } catch (error) {
     $("sign-in-error").hidden = false;
-    $("sign-in-error").textContent = refused(error);
+    // the problem document's Chinese detail (用户名或密码错误, 已锁定 …), else the network's error
+    $("sign-in-error").textContent = error.status ? error.message : `无法连接台账服务：${error.message}`;
   } finally {
     button.disabled = false;
   }
-}
-
-/** Why a sign-in was refused, as the official reads it (401, 403 and 429 of /auth/sign-in). */
-function refused(error) {
-  if (error.status === 401 || error.status === 400) return "用户名或密码错误";
-  if (error.status === 429) {
-    const minutes = Math.ceil(((error.problem && error.problem.retry_after) || 900) / 60);
-    return `登录失败次数过多，该用户名已锁定，请于 ${minutes} 分钟后再试`;
-  }
-  if (error.status === 403) return "该账户已停用，请联系系统管理员";
-  return `登录失败：${error.message}`;
 }
 
 async function signOut() {

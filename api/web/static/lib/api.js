@@ -19,7 +19,8 @@ export function url(path, params = {}) {
   return text ? `${path}?${text}` : path;
 }
 
-/** What a problem document (RFC 9457) says, for the person reading the page. */
+/** What a problem document (RFC 9457) says, for the person reading the page: its Chinese
+ * ``detail`` (``detail_en`` beside it). */
 function problem(status, body) {
   const error = new Error((body && body.detail) || `HTTP ${status}`);
   error.status = status;
