@@ -54,7 +54,7 @@ export async function render(main, params, { me, navigate }) {
         ),
       ),
       answer.gaps && answer.gaps.length
-        ? h("div", { class: "tier gap", id: "gaps" }, h("h4", {}, "责任空缺"), answer.gaps.map((g) => h("div", {}, `${g.unit_name || g.unit_id}：${lbl("role", g.role)}无人担任（${g.finding}）`)))
+        ? h("div", { class: "tier gap", id: "gaps" }, h("h4", {}, "责任空缺"), answer.gaps.map((g) => h("div", {}, `${g.unit_name || g.unit_id}：${g.finding}`)))
         : null,
     );
   } catch (error) {
