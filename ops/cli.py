@@ -223,7 +223,7 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
     from api.server import LedgerRunner
 
-    settings = settings.with_overrides(host=args.host, port=args.port)
+    settings = settings.with_overrides(host=args.host, port=args.port, read_database_url=args.read_database)
     sock = _listening_socket(settings.host, settings.port)  # a taken port fails now, not after catch-up
     runner = LedgerRunner(create_app(settings), access_log=None)
     await runner.setup()  # opens the ledger, migrating an empty database, and catches up
@@ -395,6 +395,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
     serve.add_argument("--port", type=_port, help="env LEDGER_PORT (8080)")
+    serve.add_argument(
+        "--read-database", help="env LEDGER_READ_DATABASE_URL: a streaming replica that answers the reads (none)"
+    )
     serve.set_defaults(run=cmd_serve)
 
     witness = sub.add_parser("witness", help="run a C2SP tlog-witness that cosigns other ledgers' checkpoints")
