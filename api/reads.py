@@ -86,25 +86,24 @@ async def reflect(request: web.Request, position: int) -> None:
     that, when reads go to one — or answer 503."""
     runner, replica, metrics = request.app[RUNNER], request.app.get(REPLICA), request.app[METRICS]
     started = time.perf_counter()
-    if replica is None:
-        reached = await runner.wait_for(position, WAIT_SECONDS)
-    else:
-        # when this process folds, wait for it here (it folds at once for a waiting reader);
-        # when another does, the replica's own positions are all there is to watch
-        reached = not runner.following or await runner.wait_for(position, WAIT_SECONDS)
+    behind = None
+    # with a replica, when another process folds, the replica's own positions are all there is
+    # to watch; when this one folds, waiting for it here makes it fold at once
+    if (replica is None or runner.following) and not await runner.wait_for(position, WAIT_SECONDS):
+        behind = f"the read models have not yet reached position {position} (they are at {runner.position()})"
+    elif replica is not None:
         folded = time.perf_counter()
-        reached = reached and await replica.wait_for(position, WAIT_SECONDS - (folded - started))
+        if not await replica.wait_for(position, WAIT_SECONDS - (folded - started)):
+            behind = f"the read replica does not show position {position} yet (it shows {replica.position()})"
         if metrics.replica is not None:
             metrics.replica.wait.observe(time.perf_counter() - folded)
     metrics.read_wait.observe(time.perf_counter() - started)
-    if not reached:
-        at = runner.position() if replica is None else replica.position()
-        where = "the read models have" if replica is None else "the read replica has"
+    if behind is not None:
         raise Problem(
             503,
             "not-ready",
             "The read models are behind",
-            f"{where} not yet reached position {position} (at {at}); ask again in a moment",
+            f"{behind}; ask again in a moment",
             headers={"Retry-After": "1"},
             position=position,
         )

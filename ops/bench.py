@@ -198,6 +198,10 @@ async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
         from ops.bench_integrity import bench_integrity
 
         return await bench_integrity(args, settings)
+    if args.what == "replica":
+        from ops.bench_replica import bench_replica
+
+        return await bench_replica(args, settings)
     kinds = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     results: list[Result] = []
     for kind in kinds:

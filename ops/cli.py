@@ -444,8 +444,9 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
         "what",
-        choices=["append", "http", "projections", "crash", "integrity"],
-        help="the store's appends, HTTP posts, read models, kill -9 under load, or proofs from the tiles",
+        choices=["append", "http", "projections", "crash", "integrity", "replica"],
+        help="the store's appends, HTTP posts, read models, kill -9 under load, proofs from the tiles, or "
+        "read-after-write with a streaming replica",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -454,7 +455,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
     bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
-    bench.add_argument("--clients", type=_positive, default=16, help="crash: concurrent posting clients (16)")
+    bench.add_argument("--clients", type=_positive, default=16, help="crash, replica: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
