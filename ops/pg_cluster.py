@@ -4,11 +4,12 @@ replica of one made by ``pg_basebackup -R`` — started, stopped and removed by 
 them, never the machine's shared server.
 
 Why not a replica of the shared server (127.0.0.1:5432)? A base backup copies the whole
-cluster — every other database on the machine — and the server must admit replication
-connections (a ``replication`` line in its ``pg_hba.conf``, which a Debian install does not
-have for TCP); a cluster made by ``initdb`` admits them from 127.0.0.1 out of the box
-(``wal_level = replica``, ``max_wal_senders = 10``) and holds nothing but what the test puts
-in it. ``initdb``, ``pg_ctl`` and ``pg_basebackup`` refuse to run as root: as root they run as
+cluster — every other engineer's databases on the machine — and the server must admit
+replication connections: a ``replication`` line in its ``pg_hba.conf`` (``all`` does not
+match them; this machine's has none, and Debian's default asks a password the ``postgres``
+role does not have), which only a change to the machine's configuration would give. A
+cluster made by ``initdb`` admits them from 127.0.0.1 out of the box (``wal_level =
+replica``, ``max_wal_senders = 10``) and holds nothing but what the test puts in it. ``initdb``, ``pg_ctl`` and ``pg_basebackup`` refuse to run as root: as root they run as
 the ``postgres`` user (``runuser``), as ``ops/ensure-postgres.sh`` does.
 """
 
