@@ -105,7 +105,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     """Open the ledger (migrating an empty database), run the projections, close on shutdown."""
     settings = app[SETTINGS]
-    store = await open_ledger(settings.database_url)
+    # the rules' state is folded in the background: the service answers at once, an append
+    # that comes before the fold ends replays the rest first (ledger.store.base.catch_up)
+    store = await open_ledger(settings.database_url, catch_up=False)
     runner = ProjectionRunner(store, all_projectors())
     # the read models are folded by one process at a time (the lease): this one folds in the
     # background when it holds it; reads wait for them (honest reads) and /readyz tells
@@ -116,6 +118,7 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     notary = app[NOTARY] = open_notary(store, settings)
     await notary.check()  # a log cut or rewritten since the last checkpoint: the alarm, at once
     tasks = [
+        asyncio.create_task(_fold_rules(store), name="rules"),
         asyncio.create_task(_follow(runner), name="projections"),
         asyncio.create_task(notary.follow(CHECKPOINT_SECONDS), name="checkpoints"),
     ]
@@ -127,6 +130,21 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
             await task
     await store.close()  # finishes the appends already accepted, then releases the database
     log.info("ledger closed")
+
+
+async def _fold_rules(store: EventStore) -> None:
+    """Fold the log into the rules' state (the decider) once, beside serving."""
+    started = time.perf_counter()
+    try:
+        head = (await store.head()).position
+        log.info("folding the rules' state", events=head)
+        position = await store.catch_up()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the next append or scoped read folds what is left, or says why not
+        log.error("folding the rules' state failed; the next request that needs it folds it", error=repr(exc))
+        return
+    log.info("rules' state folded", position=position, seconds=round(time.perf_counter() - started, 1))
 
 
 async def _follow(runner: ProjectionRunner) -> None:
