@@ -41,6 +41,8 @@ HEADS = ("principal", "deputy_in_charge")
 
 
 async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("exam_failure_removal"):
+        return []
     rows = await ctx.db.fetch(
         "SELECT person_id, subject, score, taken_at, position, hash FROM exams "
         "WHERE passed = 0 AND position <= ? AND taken_at >= ? AND taken_at < ? ORDER BY taken_at, position",

@@ -28,6 +28,8 @@ PARTY_AND_GOVERNMENT_HEADS = ("party_secretary", "principal")
 
 
 async def rankings(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("ranking"):
+        return []
     rows = await ctx.db.fetch(
         "SELECT unit_id, period, scope, score, rank, scored_at, position, hash FROM evaluations WHERE position <= ? "
         "ORDER BY position",
