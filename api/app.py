@@ -89,7 +89,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return problem_response(from_ledger_error(error), request.path)
     except web.HTTPRequestEntityTooLarge:
         detail = f"the request body is larger than {MAX_BODY_BYTES} bytes"
-        return problem_response(Problem(413, "too-large", "Request too large", detail), request.path)
+        return problem_response(
+            Problem(413, "too-large", "Request too large", detail, zh=f"请求体超过 {MAX_BODY_BYTES} 字节"), request.path
+        )
     except web.HTTPException as http:
         if http.status < 400:
             raise
@@ -107,7 +109,9 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     """Open the ledger (migrating an empty database), run the projections, close on shutdown."""
     settings = app[SETTINGS]
     replica_url = read_replica_url(settings)  # a wrong one is said before anything opens
-    store = await open_ledger(settings.database_url)
+    # the rules' state is folded in the background: the service answers at once, an append
+    # that comes before the fold ends replays the rest first (ledger.store.base.catch_up)
+    store = await open_ledger(settings.database_url, catch_up=False)
     runner = ProjectionRunner(store, all_projectors())
     if replica_url is not None:  # the read models' queries go there (api/reads.py)
         try:
@@ -124,6 +128,7 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     notary = app[NOTARY] = open_notary(store, settings)
     await notary.check()  # a log cut or rewritten since the last checkpoint: the alarm, at once
     tasks = [
+        asyncio.create_task(_fold_rules(store), name="rules"),
         asyncio.create_task(_follow(runner), name="projections"),
         asyncio.create_task(notary.follow(CHECKPOINT_SECONDS), name="checkpoints"),
     ]
@@ -143,6 +148,21 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     if replica is not None:
         await replica.close()
     log.info("ledger closed")
+
+
+async def _fold_rules(store: EventStore) -> None:
+    """Fold the log into the rules' state (the decider) once, beside serving."""
+    started = time.perf_counter()
+    try:
+        head = (await store.head()).position
+        log.info("folding the rules' state", events=head)
+        position = await store.catch_up()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the next append or scoped read folds what is left, or says why not
+        log.error("folding the rules' state failed; the next request that needs it folds it", error=repr(exc))
+        return
+    log.info("rules' state folded", position=position, seconds=round(time.perf_counter() - started, 1))
 
 
 async def _follow(runner: ProjectionRunner) -> None:

@@ -16,6 +16,7 @@ from api.scope import event_unit, event_units, within_written
 from ledger.domain import Domain
 from ledger.envelope import Proposed, StoredEvent, parse_proposed
 from ledger.errors import DomainRefused, InvalidEnvelope
+from ledger.labels import label
 
 __all__ = ["get_events", "get_stream", "post_events", "tail_events", "visible"]
 
@@ -30,20 +31,34 @@ ADMIN_ONLY = frozenset({"person.erased"})
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()
     if not raw.strip():
-        raise Problem(400, "malformed", "Malformed request", "the body is empty: send an event or an array of events")
+        raise Problem(
+            400,
+            "malformed",
+            "Malformed request",
+            "the body is empty: send an event or an array of events",
+            zh="请求体为空：请提交一个事件或事件数组",
+        )
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise Problem(400, "malformed", "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+        raise Problem(
+            400, "malformed", "Malformed JSON", f"the body is not valid JSON: {exc}", zh=f"请求体不是合法的 JSON：{exc}"
+        ) from None
 
 
 def _proposals(body: Any, actor: str, key: str | None) -> list[Proposed]:
     items = body if isinstance(body, list) else [body]
     if not items:
-        raise Problem(400, "malformed", "Empty batch", "an array of events must hold at least one event")
+        raise Problem(
+            400, "malformed", "Empty batch", "an array of events must hold at least one event", zh="事件数组不能为空"
+        )
     if len(items) > MAX_BATCH:
         raise Problem(
-            413, "too-large", "Batch too large", f"a batch holds at most {MAX_BATCH} events, not {len(items)}"
+            413,
+            "too-large",
+            "Batch too large",
+            f"a batch holds at most {MAX_BATCH} events, not {len(items)}",
+            zh=f"一批最多 {MAX_BATCH} 个事件，本次为 {len(items)} 个",
         )
     proposals = []
     for index, item in enumerate(items):
@@ -71,6 +86,8 @@ def _check_scope(request: web.Request, proposals: list[Proposed], domain: Domain
                     "Outside your jurisdiction",
                     f"event {index} ({event.type}) concerns a unit{named} that is not in the subtree of "
                     f"{who.scope}, or is not known",
+                    zh=f"第 {index} 个事件（{label('event_type', event.type)}）"
+                    f"{'经字段 ' + field + ' ' if field else ''}涉及的单位不在辖区 {who.scope} 之内，或尚未登记",
                 )
 
 
@@ -98,7 +115,8 @@ async def post_events(request: web.Request) -> web.Response:
     proposals = _proposals(body, who.actor, request.headers.get("Idempotency-Key"))
     _check_admin_only(request, proposals)
     store = request.app[STORE]
-    if isinstance(store.decider, Domain):
+    if isinstance(store.decider, Domain) and who.scope is not None:
+        await store.folded()  # the registry as the log holds it (the start's fold may still run)
         _check_scope(request, proposals, store.decider)
     try:
         stored = await store.append(proposals)
@@ -115,12 +133,14 @@ async def post_events(request: web.Request) -> web.Response:
     )
 
 
-def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
-    """A scoped caller sees only events about units in their subtree."""
+async def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
+    """A scoped caller sees only events about units in their subtree (judged on the rules'
+    registry, folded first if the start's fold has not ended)."""
     who = principal(request)
     store = request.app[STORE]
-    if who.scope is None or not isinstance(store.decider, Domain):
+    if who.scope is None or not isinstance(store.decider, Domain) or not events:
         return events
+    await store.folded()
     domain = store.decider
     return [e for e in events if within_written(event_unit(e, domain, ()), who.scope, domain, ())]  # type: ignore[arg-type]
 
@@ -132,7 +152,7 @@ async def get_events(request: web.Request) -> web.Response:
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
-        "events": await presented(request, visible(request, events)),
+        "events": await presented(request, await visible(request, events)),
         "next_after": events[-1].position if events else after,
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -158,7 +178,7 @@ async def tail_events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keep-alive\n\n")
                 continue
             events, pending = pending.result(), None
-            for event in await presented(request, visible(request, events)):
+            for event in await presented(request, await visible(request, events)):
                 frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
                     event["position"],
                     event["type"].encode(),
@@ -177,11 +197,12 @@ async def get_stream(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
     stream = request.match_info["stream"]
     store = request.app[STORE]
-    events = visible(request, await store.read_stream(stream))
+    events = await visible(request, await store.read_stream(stream))
     if not events:
         raise Problem(404, "not-found", "Not found", f"no stream {stream!r} (or none you may read)")
     state = None
     if isinstance(store.decider, Domain):
+        await store.folded()
         aggregate = store.decider.get(stream)
         state = aggregate.attributes() if aggregate is not None else None
     body = {"stream": stream, "version": events[-1].version, "state": state, "events": await presented(request, events)}

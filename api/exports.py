@@ -27,7 +27,7 @@ async def get_dossier(request: web.Request) -> web.Response:
     try:
         parsed = parse_subject(subject)
     except BadSubject as error:
-        raise Problem(400, "bad-parameter", "Bad subject", str(error)) from None
+        raise Problem(400, "bad-parameter", "Bad subject", str(error), zh=f"参数 subject 不正确：{error}") from None
     personal = _flag(request, "with_personal_data")
     with tempfile.TemporaryDirectory(prefix="ledger-dossier-") as tmp:
         try:
@@ -53,5 +53,11 @@ async def get_dossier(request: web.Request) -> web.Response:
 def _flag(request: web.Request, name: str) -> bool:
     text = request.query.get(name, "false").lower()
     if text not in ("true", "false", "1", "0"):
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be true or false, not {text!r}")
+        raise Problem(
+            400,
+            "bad-parameter",
+            "Bad parameter",
+            f"{name} must be true or false, not {text!r}",
+            zh=f"参数 {name} 须为 true 或 false",
+        )
     return text in ("true", "1")

@@ -54,7 +54,13 @@ def _size(request: web.Request, name: str, default: int, head: int, minimum: int
         return default
     value = _number(text)
     if value is None or not minimum <= value <= head:
-        raise Problem(400, "bad-parameter", "Bad parameter", f"{name} must be a tree size from {minimum} to {head}")
+        raise Problem(
+            400,
+            "bad-parameter",
+            "Bad parameter",
+            f"{name} must be a tree size from {minimum} to {head}",
+            zh=f"参数 {name} 须为 {minimum} 到 {head} 之间的树大小（事件数）",
+        )
     return value
 
 
@@ -63,7 +69,9 @@ def _wants_note(request: web.Request) -> bool:
     chosen = request.query.get("format")
     if chosen is not None:
         if chosen not in ("note", "json"):
-            raise Problem(400, "bad-parameter", "Bad parameter", "format is note or json")
+            raise Problem(
+                400, "bad-parameter", "Bad parameter", "format is note or json", zh="参数 format 只能是 note 或 json"
+            )
         return chosen == "note"
     accept = request.headers.get("Accept", "")
     return "text/plain" in accept and "application/json" not in accept
@@ -99,8 +107,14 @@ async def get_proof(request: web.Request) -> web.Response:
     text = request.match_info["position"]
     position = _number(text)
     events = await request.app[STORE].read(after=position - 1, limit=1) if position and position <= head else []
-    if not visible(request, events):
-        raise Problem(404, "not-found", "Not found", f"no event at position {text[:40]!r} that you may read")
+    if not await visible(request, events):
+        raise Problem(
+            404,
+            "not-found",
+            "Not found",
+            f"no event at position {text[:40]!r} that you may read",
+            zh=f"位置 {text[:40]!r} 上没有您可查看的事件",
+        )
     event = events[0]
     latest = await notary.checkpoint()  # the latest checkpoint, if it holds the event
     default = latest.checkpoint.size if latest.checkpoint.size >= event.position else head
@@ -155,8 +169,16 @@ async def get_tile(request: web.Request) -> web.Response:
     try:
         level, index, width = parse_tile_path(request.match_info["path"])
     except ValueError as exc:
-        raise Problem(404, "not-found", "Not found", f"not a Merkle tile: {exc}") from None
+        raise Problem(
+            404, "not-found", "Not found", f"not a Merkle tile: {exc}", zh=f"不是 Merkle 瓦片的路径：{exc}"
+        ) from None
     row = await request.app[NOTARY].reader.tile(level, index, width)
     if row is None:
-        raise Problem(404, "not-found", "Not found", f"the log has no tile {level}/{index} of width {width} yet")
+        raise Problem(
+            404,
+            "not-found",
+            "Not found",
+            f"the log has no tile {level}/{index} of width {width} yet",
+            zh=f"日志尚无宽度为 {width} 的瓦片 {level}/{index}",
+        )
     return web.Response(body=row, content_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})

@@ -66,6 +66,16 @@ SCOPE = _param("scope", description="a unit id: its subtree (default: the caller
 TZ = _param("tz", description="the time zone of the answer's instants: +08:00 (default), Z, or a name (Asia/Shanghai)")
 
 
+def _page(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+    """A public HTML page."""
+    return {
+        "summary": summary,
+        "security": [],
+        "parameters": list(params),
+        "responses": {"200": {"description": "OK", "content": {"text/html": {}}}, "404": PROBLEM},
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     events = {"oneOf": [{"$ref": f"#/components/schemas/{t}"} for t in EVENT_TYPES]}
@@ -285,6 +295,13 @@ def openapi_document() -> dict[str, Any]:
             },
             "/metrics": {"get": _get("Prometheus metrics", public=True)},
             "/v1/openapi.json": {"get": _get("This document", public=True)},
+            "/problems/": {"get": _page("Every problem type the service answers, in Chinese and English")},
+            "/problems/{slug}": {
+                "get": _page(
+                    "What a problem type means and what to do (the `type` of every problem document)",
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 100}},
+                )
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -297,12 +314,14 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {
                 "Problem": {
                     "type": "object",
-                    "required": ["type", "title", "status", "detail"],
+                    "required": ["type", "title", "title_en", "status", "detail", "detail_en"],
                     "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
+                        "type": {"type": "string", "description": "/problems/<slug>: a page explaining it"},
+                        "title": {"type": "string", "description": "Chinese"},
+                        "title_en": {"type": "string"},
                         "status": {"type": "integer"},
-                        "detail": {"type": "string"},
+                        "detail": {"type": "string", "description": "Chinese, naming the bad fields"},
+                        "detail_en": {"type": "string"},
                         "instance": {"type": "string"},
                         "errors": {"type": "array", "items": {"type": "object"}},
                     },

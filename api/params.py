@@ -64,4 +64,5 @@ def parse_int(name: str, text: str, *, minimum: int = 0, maximum: int = POSITION
 
 
 def _bad_parameter(name: str, why: str) -> Problem:
-    return Problem(400, "bad-parameter", "Bad parameter", why, errors=[{"path": name[:100], "message": why}])
+    errors = [{"path": name[:100], "message": why}]
+    return Problem(400, "bad-parameter", "Bad parameter", why, zh=f"参数 {name[:100]} 不正确：{why}", errors=errors)

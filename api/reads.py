@@ -58,7 +58,9 @@ def db(request: web.Request) -> Backend:
 def bad_parameter(name: str, message: str) -> Problem:
     """A query or path parameter refused: 400, naming it."""
     errors = [{"path": name, "message": message}]
-    return Problem(400, "bad-parameter", "Bad parameter", f"{name}: {message}", errors=errors)
+    return Problem(
+        400, "bad-parameter", "Bad parameter", f"{name}: {message}", zh=f"参数 {name} 不正确：{message}", errors=errors
+    )
 
 
 async def begin(request: web.Request, *, at: str | None = None) -> Read:
@@ -86,15 +88,17 @@ async def reflect(request: web.Request, position: int) -> None:
     that, when reads go to one — or answer 503."""
     runner, replica, metrics = request.app[RUNNER], request.app.get(REPLICA), request.app[METRICS]
     started = time.perf_counter()
-    behind = None
+    behind = behind_zh = None
     # with a replica, when another process folds, the replica's own positions are all there is
     # to watch; when this one folds, waiting for it here makes it fold at once
     if (replica is None or runner.following) and not await runner.wait_for(position, WAIT_SECONDS):
         behind = f"the read models have not yet reached position {position} (they are at {runner.position()})"
+        behind_zh = f"读模型尚未处理到位置 {position}（目前在 {runner.position()}）"
     elif replica is not None:
         folded = time.perf_counter()
         if not await replica.wait_for(position, WAIT_SECONDS - (folded - started)):
             behind = f"the read replica does not show position {position} yet (it shows {replica.position()})"
+            behind_zh = f"只读副本尚未同步到位置 {position}（目前在 {replica.position()}）"
         if metrics.replica is not None:
             metrics.replica.wait.observe(time.perf_counter() - folded)
     metrics.read_wait.observe(time.perf_counter() - started)
@@ -104,6 +108,7 @@ async def reflect(request: web.Request, position: int) -> None:
             "not-ready",
             "The read models are behind",
             f"{behind}; ask again in a moment",
+            zh=f"{behind_zh}，为如实回答，请稍后重试。",
             headers={"Retry-After": "1"},
             position=position,
         )

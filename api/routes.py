@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import events, exports, integrity, operations, queries
+from api import events, exports, integrity, operations, problem_types, queries
 
 __all__ = ["add_routes"]
 
@@ -35,3 +35,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/readyz", operations.readyz)
     app.router.add_get("/metrics", operations.metrics)
     app.router.add_get("/v1/openapi.json", operations.openapi)
+    app.router.add_get("/problems/", problem_types.get_problem_index)
+    app.router.add_get("/problems/{slug}", problem_types.get_problem_page)

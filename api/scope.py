@@ -119,4 +119,6 @@ def within_written(unit_id: str | None, scope: str, domain: Domain, batch: Seque
 def hidden(what: str) -> Problem:
     """The one answer for something that does not exist *or* lies outside the caller's
     scope: the same status and words either way, so that no answer is an existence oracle."""
-    return Problem(404, "not-found", "Not found", f"no {what} (or none you may read)")
+    return Problem(
+        404, "not-found", "Not found", f"no {what} (or none you may read)", zh=f"未找到 {what}，或不在本令牌的辖区内"
+    )

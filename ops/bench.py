@@ -194,6 +194,10 @@ async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
         from ops.bench_crash import bench_crash
 
         return await bench_crash(args, settings)
+    if args.what == "scale":
+        from ops.bench_scale import bench_scale
+
+        return await bench_scale(args, settings)
     if args.what == "integrity":
         from ops.bench_integrity import bench_integrity
 

@@ -99,11 +99,14 @@ async def open_ledger(
     apply_migrations: bool = True,
     progress: Callable[[int], None] | None = None,
     create: bool = True,
+    catch_up: bool = True,
 ) -> EventStore:
     """Open the store, bring its schema and tiles up to date, and fold the log into the decider.
 
     ``create=False`` (every command that only reads or extends an existing ledger) refuses a
-    database that does not exist or holds no ledger, and creates nothing.
+    database that does not exist or holds no ledger, and creates nothing. ``catch_up=False``
+    leaves the decider's fold to the caller (the service runs it in the background: it
+    serves at once; an append before it ends replays the rest first).
     """
     backend = await open_backend(url, create=create)
     try:
@@ -115,7 +118,8 @@ async def open_ledger(
         # every append seals personal fields first (SPEC §4): POST /v1/events, import, demo
         personal = PersonalData(backend)
         store = EventStore(backend, decider if decider is not None else default_decider(), step=personal)
-        await store.catch_up(progress)
+        if catch_up:
+            await store.catch_up(progress)
         if apply_migrations:
             await personal.reconcile()  # a key an interrupted erasure left behind
     except BaseException:

@@ -444,9 +444,10 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
         "what",
-        choices=["append", "http", "projections", "crash", "integrity", "replica"],
-        help="the store's appends, HTTP posts, read models, kill -9 under load, proofs from the tiles, or "
-        "read-after-write with a streaming replica",
+        choices=["append", "http", "projections", "crash", "integrity", "replica", "scale"],
+        help="the store's appends, HTTP posts, read models, kill -9 under load, proofs from the tiles, "
+        "read-after-write with a streaming replica, or the growth curve (scale: --events N, measured at N/9, "
+        "N/3 and N)",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -454,6 +455,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
+    bench.add_argument("--sizes", type=_sizes, default=None, help="scale: the sizes to measure at, e.g. 350000,1000000")
     bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
     bench.add_argument("--clients", type=_positive, default=16, help="crash, replica: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
@@ -464,6 +466,13 @@ def _positive(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text!r}")
     return int(text)
+
+
+def _sizes(text: str) -> str:
+    parts = text.split(",")
+    if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"must be positive whole numbers separated by commas, not {text!r}")
+    return text
 
 
 def _port(text: str) -> int:

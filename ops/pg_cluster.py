@@ -9,7 +9,8 @@ replication connections: a ``replication`` line in its ``pg_hba.conf`` (``all`` 
 match them; this machine's has none, and Debian's default asks a password the ``postgres``
 role does not have), which only a change to the machine's configuration would give. A
 cluster made by ``initdb`` admits them from 127.0.0.1 out of the box (``wal_level =
-replica``, ``max_wal_senders = 10``) and holds nothing but what the test puts in it. ``initdb``, ``pg_ctl`` and ``pg_basebackup`` refuse to run as root: as root they run as
+replica``, ``max_wal_senders = 10``) and holds nothing but what the test puts in it.
+``initdb``, ``pg_ctl`` and ``pg_basebackup`` refuse to run as root: as root they run as
 the ``postgres`` user (``runuser``), as ``ops/ensure-postgres.sh`` does.
 """
 

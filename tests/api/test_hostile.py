@@ -117,7 +117,7 @@ async def test_a_revocation_in_another_process_takes_effect_at_once(db_url: str,
         assert done.returncode == 0, done.stderr
         status, problem = await svc.get("/v1/events", role="viewer")
         assert status == 401
-        assert "revoked" in problem["detail"]
+        assert "revoked" in problem["detail_en"]
 
 
 async def test_a_burst_of_requests_shares_its_revocation_checks(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

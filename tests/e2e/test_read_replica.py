@@ -101,7 +101,8 @@ async def test_reads_wait_for_the_replica_and_see_every_write(
             assert response.status == 503
             assert response.headers["Retry-After"] == "1"
             problem = await response.json(content_type=None)
-            assert "read replica" in problem["detail"]
+            assert "read replica" in problem["detail_en"]
+            assert "只读副本" in problem["detail"]
             assert str(stored["position"]) in problem["detail"]
             status, log = await svc.get("/v1/events", after=stored["position"] - 1)
             assert status == 200

@@ -86,7 +86,7 @@ async def test_a_deleted_last_event_is_noticed(db_url: str, tmp_path: Path) -> N
         assert refused.status == 503
         problem = await refused.json()
         assert problem["type"].endswith("/integrity-alarm")
-        assert f"positions {head}..{head} are missing" in problem["detail"]
+        assert f"positions {head}..{head} are missing" in problem["detail_en"]
 
     checked = await asyncio.to_thread(_verify, db_url, key)
     assert checked.returncode == 1
@@ -139,7 +139,7 @@ async def test_a_changed_byte_is_never_signed_over(db_url: str, tmp_path: Path) 
         # asked for a proof of the changed event itself, the service refuses and raises the alarm
         refused = await client.get(f"/v1/integrity/proof/{position}", headers=auth)
         assert refused.status == 503
-        assert f"position {position}" in (await refused.json())["detail"]
+        assert f"position {position}" in (await refused.json())["detail_en"]
         assert (await client.get("/readyz")).status == 503
 
     checked = await asyncio.to_thread(_verify, db_url, key)
