@@ -47,8 +47,8 @@ from projections.runner import ProjectionRunner
 
 __all__ = ["bench_scale"]
 
-#: events the demo city writes per enterprise and year (352,851 for 24,000 enterprises)
-EVENTS_PER_ENTERPRISE_YEAR = 14.7
+#: events the demo city writes per enterprise and year (352,850 for 9,000 enterprises)
+EVENTS_PER_ENTERPRISE_YEAR = 39
 CITY = "371300"
 
 
