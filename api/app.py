@@ -20,12 +20,13 @@ from ledger.errors import LedgerError
 from ledger.integrity import Notary
 from ledger.store import EventStore
 from ledger.store.personal import PersonalData
-from ops.bootstrap import open_ledger, open_notary, personal_data
+from ops.bootstrap import open_ledger, open_notary, open_read_replica, personal_data, read_replica_url
 from ops.config import Settings
 from projections.installed import all_projectors
+from projections.replica import Replica
 from projections.runner import ProjectionRunner
 
-__all__ = ["METRICS", "NOTARY", "PERSONAL", "RUNNER", "SETTINGS", "STORE", "create_app"]
+__all__ = ["METRICS", "NOTARY", "PERSONAL", "REPLICA", "RUNNER", "SETTINGS", "STORE", "create_app"]
 
 log = structlog.get_logger("ledger.api")
 
@@ -35,6 +36,8 @@ RUNNER = web.AppKey("runner", ProjectionRunner)
 METRICS = web.AppKey("metrics", Metrics)
 NOTARY = web.AppKey("notary", Notary)
 PERSONAL = web.AppKey("personal", PersonalData)
+#: the read models on a streaming replica (LEDGER_READ_DATABASE_URL); absent without one
+REPLICA = web.AppKey("replica", Replica)
 
 #: how often a checkpoint of a moved head is signed and pushed to the witnesses
 CHECKPOINT_SECONDS = 1.0
@@ -105,8 +108,17 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     """Open the ledger (migrating an empty database), run the projections, close on shutdown."""
     settings = app[SETTINGS]
-    store = await open_ledger(settings.database_url)
+    replica_url = read_replica_url(settings)  # a wrong one is said before anything opens
+    # the rules' state is folded in the background: the service answers at once, an append
+    # that comes before the fold ends replays the rest first (ledger.store.base.catch_up)
+    store = await open_ledger(settings.database_url, catch_up=False)
     runner = ProjectionRunner(store, all_projectors())
+    if replica_url is not None:  # the read models' queries go there (api/reads.py)
+        try:
+            app[REPLICA] = await open_read_replica(replica_url, store, [p.name for p in runner.projectors])
+        except BaseException:
+            await store.close()
+            raise
     # the read models are folded by one process at a time (the lease): this one folds in the
     # background when it holds it; reads wait for them (honest reads) and /readyz tells
     await runner.load_positions()
@@ -116,17 +128,41 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     notary = app[NOTARY] = open_notary(store, settings)
     await notary.check()  # a log cut or rewritten since the last checkpoint: the alarm, at once
     tasks = [
+        asyncio.create_task(_fold_rules(store), name="rules"),
         asyncio.create_task(_follow(runner), name="projections"),
         asyncio.create_task(notary.follow(CHECKPOINT_SECONDS), name="checkpoints"),
     ]
-    log.info("ledger open", database=settings.database_url.split("@")[-1], folded=runner.position())
+    replica = app.get(REPLICA)
+    log.info(
+        "ledger open",
+        database=settings.database_url.split("@")[-1],
+        read_database=replica_url.split("@")[-1] if replica_url else None,
+        folded=runner.position(),
+    )
     yield
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     await store.close()  # finishes the appends already accepted, then releases the database
+    if replica is not None:
+        await replica.close()
     log.info("ledger closed")
+
+
+async def _fold_rules(store: EventStore) -> None:
+    """Fold the log into the rules' state (the decider) once, beside serving."""
+    started = time.perf_counter()
+    try:
+        head = (await store.head()).position
+        log.info("folding the rules' state", events=head)
+        position = await store.catch_up()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the next append or scoped read folds what is left, or says why not
+        log.error("folding the rules' state failed; the next request that needs it folds it", error=repr(exc))
+        return
+    log.info("rules' state folded", position=position, seconds=round(time.perf_counter() - started, 1))
 
 
 async def _follow(runner: ProjectionRunner) -> None:
@@ -150,7 +186,7 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[request_context, authenticated, checked_parameters], client_max_size=MAX_BODY_BYTES
     )
     app[SETTINGS] = settings
-    app[METRICS] = Metrics()
+    app[METRICS] = Metrics(replica=bool(settings.read_database_url))
     app.cleanup_ctx.append(_ledger_context)
     add_routes(app)
     return app

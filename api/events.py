@@ -115,7 +115,8 @@ async def post_events(request: web.Request) -> web.Response:
     proposals = _proposals(body, who.actor, request.headers.get("Idempotency-Key"))
     _check_admin_only(request, proposals)
     store = request.app[STORE]
-    if isinstance(store.decider, Domain):
+    if isinstance(store.decider, Domain) and who.scope is not None:
+        await store.folded()  # the registry as the log holds it (the start's fold may still run)
         _check_scope(request, proposals, store.decider)
     try:
         stored = await store.append(proposals)
@@ -132,12 +133,14 @@ async def post_events(request: web.Request) -> web.Response:
     )
 
 
-def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
-    """A scoped caller sees only events about units in their subtree."""
+async def visible(request: web.Request, events: list[StoredEvent]) -> list[StoredEvent]:
+    """A scoped caller sees only events about units in their subtree (judged on the rules'
+    registry, folded first if the start's fold has not ended)."""
     who = principal(request)
     store = request.app[STORE]
-    if who.scope is None or not isinstance(store.decider, Domain):
+    if who.scope is None or not isinstance(store.decider, Domain) or not events:
         return events
+    await store.folded()
     domain = store.decider
     return [e for e in events if within_written(event_unit(e, domain, ()), who.scope, domain, ())]  # type: ignore[arg-type]
 
@@ -149,7 +152,7 @@ async def get_events(request: web.Request) -> web.Response:
     types = [t for t in request.query.get("type", "").split(",") if t]
     events = await request.app[STORE].read(after, limit, request.query.get("stream"), types)
     body = {
-        "events": await presented(request, visible(request, events)),
+        "events": await presented(request, await visible(request, events)),
         "next_after": events[-1].position if events else after,
     }
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -175,7 +178,7 @@ async def tail_events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keep-alive\n\n")
                 continue
             events, pending = pending.result(), None
-            for event in await presented(request, visible(request, events)):
+            for event in await presented(request, await visible(request, events)):
                 frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (
                     event["position"],
                     event["type"].encode(),
@@ -194,11 +197,12 @@ async def get_stream(request: web.Request) -> web.Response:
     require(request, "viewer", "investigator", "admin", "recorder")
     stream = request.match_info["stream"]
     store = request.app[STORE]
-    events = visible(request, await store.read_stream(stream))
+    events = await visible(request, await store.read_stream(stream))
     if not events:
         raise Problem(404, "not-found", "Not found", f"no stream {stream!r} (or none you may read)")
     state = None
     if isinstance(store.decider, Domain):
+        await store.folded()
         aggregate = store.decider.get(stream)
         state = aggregate.attributes() if aggregate is not None else None
     body = {"stream": stream, "version": events[-1].version, "state": state, "events": await presented(request, events)}

@@ -107,7 +107,7 @@ async def get_proof(request: web.Request) -> web.Response:
     text = request.match_info["position"]
     position = _number(text)
     events = await request.app[STORE].read(after=position - 1, limit=1) if position and position <= head else []
-    if not visible(request, events):
+    if not await visible(request, events):
         raise Problem(
             404,
             "not-found",

@@ -2,9 +2,12 @@
 
 ``begin`` authorises the caller, resolves ``at`` / ``known_at`` to a position P (default:
 the head when the request arrives) and waits until the read models reflect P — in this
-process or in whichever process folds them — for at most ``WAIT_SECONDS``; then 503 with
-``Retry-After``. ``answer`` states P and its ``recorded_at`` in every answer and writes its
-instants in the caller's time zone (``tz``, Beijing time by default). ``visible_unit`` and
+process or in whichever process folds them, and on the read replica when there is one — for
+at most ``WAIT_SECONDS``; then 503 with ``Retry-After``. ``db`` is where the read models'
+queries run: the replica (LEDGER_READ_DATABASE_URL), else the primary. P itself is always
+resolved on the primary, so that a read after a write is a read of that write. ``answer``
+states P and its ``recorded_at`` in every answer and writes its instants in the caller's
+time zone (``tz``, Beijing time by default). ``visible_unit`` and
 ``asked_scope`` judge jurisdiction on today's tree; outside it "not found" and "forbidden"
 look the same, so that nobody learns what exists in another county.
 """
@@ -19,7 +22,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from api.app import METRICS, RUNNER, STORE
+from api.app import METRICS, REPLICA, RUNNER, STORE
 from api.auth import require
 from api.problems import Problem
 from api.render import localize, parse_tz
@@ -47,7 +50,9 @@ class Read:
 
 
 def db(request: web.Request) -> Backend:
-    return request.app[STORE].backend
+    """Where the read models' queries run: the read replica when there is one, else the primary."""
+    replica = request.app.get(REPLICA)
+    return replica.backend if replica is not None else request.app[STORE].backend
 
 
 def bad_parameter(name: str, message: str) -> Problem:
@@ -66,10 +71,10 @@ async def begin(request: web.Request, *, at: str | None = None) -> Read:
         zone = parse_tz(q.get("tz"))
     except ValueError as error:
         raise bad_parameter("tz", str(error)) from None
-    backend = db(request)
-    head = await backend.head()
+    primary = request.app[STORE].backend  # the head and positions exactly as written
+    head = await primary.head()
     try:
-        asof = await as_of(backend, at if at is not None else q.get("at"), q.get("known_at"))
+        asof = await as_of(primary, at if at is not None else q.get("at"), q.get("known_at"))
     except ValueError as error:
         raise bad_parameter("at / known_at", str(error)) from None
     if q.get("known_at") is None and asof.position != head.position:  # the head moved in between: keep ours
@@ -79,19 +84,31 @@ async def begin(request: web.Request, *, at: str | None = None) -> Read:
 
 
 async def reflect(request: web.Request, position: int) -> None:
-    """Wait until the read models have folded ``position``, or answer 503."""
-    runner = request.app[RUNNER]
+    """Wait until the read models have folded ``position`` — and the replica has replayed
+    that, when reads go to one — or answer 503."""
+    runner, replica, metrics = request.app[RUNNER], request.app.get(REPLICA), request.app[METRICS]
     started = time.perf_counter()
-    reached = await runner.wait_for(position, WAIT_SECONDS)
-    request.app[METRICS].read_wait.observe(time.perf_counter() - started)
-    if not reached:
+    behind = behind_zh = None
+    # with a replica, when another process folds, the replica's own positions are all there is
+    # to watch; when this one folds, waiting for it here makes it fold at once
+    if (replica is None or runner.following) and not await runner.wait_for(position, WAIT_SECONDS):
+        behind = f"the read models have not yet reached position {position} (they are at {runner.position()})"
+        behind_zh = f"读模型尚未处理到位置 {position}（目前在 {runner.position()}）"
+    elif replica is not None:
+        folded = time.perf_counter()
+        if not await replica.wait_for(position, WAIT_SECONDS - (folded - started)):
+            behind = f"the read replica does not show position {position} yet (it shows {replica.position()})"
+            behind_zh = f"只读副本尚未同步到位置 {position}（目前在 {replica.position()}）"
+        if metrics.replica is not None:
+            metrics.replica.wait.observe(time.perf_counter() - folded)
+    metrics.read_wait.observe(time.perf_counter() - started)
+    if behind is not None:
         raise Problem(
             503,
             "not-ready",
             "The read models are behind",
-            f"the read models have not yet reached position {position} (they are at {runner.position()}); "
-            "ask again in a moment",
-            zh=f"读模型尚未处理到位置 {position}（目前在 {runner.position()}），为如实回答，请稍后重试。",
+            f"{behind}; ask again in a moment",
+            zh=f"{behind_zh}，为如实回答，请稍后重试。",
             headers={"Retry-After": "1"},
             position=position,
         )

@@ -194,10 +194,18 @@ async def run_bench(args: argparse.Namespace, settings: Settings) -> int:
         from ops.bench_crash import bench_crash
 
         return await bench_crash(args, settings)
+    if args.what == "scale":
+        from ops.bench_scale import bench_scale
+
+        return await bench_scale(args, settings)
     if args.what == "integrity":
         from ops.bench_integrity import bench_integrity
 
         return await bench_integrity(args, settings)
+    if args.what == "replica":
+        from ops.bench_replica import bench_replica
+
+        return await bench_replica(args, settings)
     kinds = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     results: list[Result] = []
     for kind in kinds:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 
@@ -9,23 +10,27 @@ import structlog
 
 from ledger.checkpoint import LogKey, load_or_create_signing_key
 from ledger.decider import AcceptAll, Decider
-from ledger.errors import IntegrityAlarm, LedgerError
+from ledger.errors import IntegrityAlarm, LedgerError, StoreUnavailable
 from ledger.integrity import CheckpointRecord, Notary, record_path
-from ledger.store import Backend, EventStore, open_backend, redacted
+from ledger.store import Backend, EventStore, backend_kind, open_backend, redacted
 from ledger.store.personal import PersonalData
 from ledger.store.tiles import build_missing_tiles, stored_size
 from ops.config import Settings
 from ops.migrate import migrate
 from ops.progress import progress_bar
+from projections.replica import Replica
 
 __all__ = [
+    "BadReadReplica",
     "NoLedger",
     "default_decider",
     "ensure_tiles",
     "holds_ledger",
     "open_ledger",
     "open_notary",
+    "open_read_replica",
     "personal_data",
+    "read_replica_url",
 ]
 
 log = structlog.get_logger("ledger.bootstrap")
@@ -41,6 +46,16 @@ class NoLedger(LedgerError):
     """The database exists but holds no ledger (a mistyped URL, an empty file)."""
 
     code = "no-ledger"
+
+
+class BadReadReplica(LedgerError):
+    """LEDGER_READ_DATABASE_URL cannot serve as the read models' replica."""
+
+    code = "bad-read-replica"
+
+
+#: how long a start waits for a replica to replay the ledger's schema and first events
+REPLICA_START_SECONDS = 10.0
 
 
 def default_decider() -> Decider:
@@ -84,11 +99,14 @@ async def open_ledger(
     apply_migrations: bool = True,
     progress: Callable[[int], None] | None = None,
     create: bool = True,
+    catch_up: bool = True,
 ) -> EventStore:
     """Open the store, bring its schema and tiles up to date, and fold the log into the decider.
 
     ``create=False`` (every command that only reads or extends an existing ledger) refuses a
-    database that does not exist or holds no ledger, and creates nothing.
+    database that does not exist or holds no ledger, and creates nothing. ``catch_up=False``
+    leaves the decider's fold to the caller (the service runs it in the background: it
+    serves at once; an append before it ends replays the rest first).
     """
     backend = await open_backend(url, create=create)
     try:
@@ -100,7 +118,8 @@ async def open_ledger(
         # every append seals personal fields first (SPEC §4): POST /v1/events, import, demo
         personal = PersonalData(backend)
         store = EventStore(backend, decider if decider is not None else default_decider(), step=personal)
-        await store.catch_up(progress)
+        if catch_up:
+            await store.catch_up(progress)
         if apply_migrations:
             await personal.reconcile()  # a key an interrupted erasure left behind
     except BaseException:
@@ -127,3 +146,58 @@ def open_notary(store: EventStore, settings: Settings) -> Notary:
     if endpoints:
         notary.witnesses = Witnesses(notary, endpoints)
     return notary
+
+
+def read_replica_url(settings: Settings) -> str | None:
+    """LEDGER_READ_DATABASE_URL, checked before anything is opened: a PostgreSQL URL, beside a
+    PostgreSQL primary (None when it is not set)."""
+    url = settings.read_database_url
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise BadReadReplica(
+            f"LEDGER_READ_DATABASE_URL must be a postgresql:// URL of a streaming replica, not {redacted(url)}"
+        )
+    if backend_kind(settings.database_url) != "postgres":
+        raise BadReadReplica(
+            "LEDGER_READ_DATABASE_URL needs a PostgreSQL primary (LEDGER_DATABASE_URL is "
+            f"{redacted(settings.database_url)}): an SQLite ledger has no replicas"
+        )
+    return url
+
+
+async def open_read_replica(url: str, store: EventStore, names: list[str]) -> Replica:
+    """A pool on the replica at ``url``, once it is a standby replaying ``store``'s ledger
+    (waiting up to ``REPLICA_START_SECONDS`` for it to replay the schema and the head).
+    Anything else is refused, in one line: unreachable, not a standby, another ledger."""
+    from ledger.store.postgres import PostgresBackend
+
+    try:
+        backend = await PostgresBackend.connect(url)
+    except StoreUnavailable as exc:
+        raise BadReadReplica(f"LEDGER_READ_DATABASE_URL: {exc}") from None
+    try:
+        await _same_ledger(url, backend, store.backend)
+    except BaseException:
+        await backend.close()
+        raise
+    return Replica(backend, names)
+
+
+async def _same_ledger(url: str, replica: Backend, primary: Backend) -> None:
+    where = f"LEDGER_READ_DATABASE_URL ({redacted(url)})"
+    if not (await replica.fetch("SELECT pg_is_in_recovery()"))[0][0]:
+        raise BadReadReplica(f"{where} is not a standby: a read replica replays the primary (pg_basebackup -R)")
+    wanted = (await primary.head()).position
+    deadline = asyncio.get_running_loop().time() + REPLICA_START_SECONDS
+    while not await holds_ledger(replica) or (await replica.head()).position < min(wanted, 1):
+        if asyncio.get_running_loop().time() > deadline:
+            raise BadReadReplica(
+                f"{where} holds no ledger after {REPLICA_START_SECONDS:.0f} s: is it a replica of LEDGER_DATABASE_URL?"
+            )
+        await asyncio.sleep(0.1)
+    seen = await replica.head()
+    if seen.position:
+        rows = await primary.fetch("SELECT hash FROM events WHERE position = ?", seen.position)
+        if not rows or rows[0][0] != seen.hash:
+            raise BadReadReplica(f"{where} holds another ledger: its event {seen.position} is not the primary's")

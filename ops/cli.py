@@ -223,7 +223,7 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
     from api.server import LedgerRunner
 
-    settings = settings.with_overrides(host=args.host, port=args.port)
+    settings = settings.with_overrides(host=args.host, port=args.port, read_database_url=args.read_database)
     sock = _listening_socket(settings.host, settings.port)  # a taken port fails now, not after catch-up
     runner = LedgerRunner(create_app(settings), access_log=None)
     await runner.setup()  # opens the ledger, migrating an empty database, and catches up
@@ -395,6 +395,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service (migrates an empty database first)")
     serve.add_argument("--host", help="env LEDGER_HOST (127.0.0.1)")
     serve.add_argument("--port", type=_port, help="env LEDGER_PORT (8080)")
+    serve.add_argument(
+        "--read-database", help="env LEDGER_READ_DATABASE_URL: a streaming replica that answers the reads (none)"
+    )
     serve.set_defaults(run=cmd_serve)
 
     witness = sub.add_parser("witness", help="run a C2SP tlog-witness that cosigns other ledgers' checkpoints")
@@ -446,8 +449,10 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks against the eventsourcing library, in one run; crash tests")
     bench.add_argument(
         "what",
-        choices=["append", "http", "projections", "crash", "integrity"],
-        help="the store's appends, HTTP posts, read models, kill -9 under load, or proofs from the tiles",
+        choices=["append", "http", "projections", "crash", "integrity", "replica", "scale"],
+        help="the store's appends, HTTP posts, read models, kill -9 under load, proofs from the tiles, "
+        "read-after-write with a streaming replica, or the growth curve (scale: --events N, measured at N/9, "
+        "N/3 and N)",
     )
     bench.add_argument("--events", type=_positive, default=20000, help="events per concurrent workload (20000)")
     bench.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
@@ -455,8 +460,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--years", type=_positive, default=1, help="projections: years of history (1)")
     bench.add_argument("--seed", type=int, default=2019, help="projections: demo seed")
     bench.add_argument("--queries", type=_positive, default=300, help="projections: queries per kind (300)")
+    bench.add_argument("--sizes", type=_sizes, default=None, help="scale: the sizes to measure at, e.g. 350000,1000000")
     bench.add_argument("--cycles", type=_positive, default=20, help="crash: kill -9 cycles per backend (20)")
-    bench.add_argument("--clients", type=_positive, default=16, help="crash: concurrent posting clients (16)")
+    bench.add_argument("--clients", type=_positive, default=16, help="crash, replica: concurrent posting clients (16)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
@@ -465,6 +471,13 @@ def _positive(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text!r}")
     return int(text)
+
+
+def _sizes(text: str) -> str:
+    parts = text.split(",")
+    if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"must be positive whole numbers separated by commas, not {text!r}")
+    return text
 
 
 def _port(text: str) -> int:

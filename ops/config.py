@@ -15,6 +15,8 @@ DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    #: a streaming replica of the PostgreSQL primary that answers the read models' queries
+    read_database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     signing_key: str = "ledger-signing.key"
@@ -32,6 +34,7 @@ class Settings:
         values: dict[str, Any] = {}
         for name, field_type in (
             ("database_url", str),
+            ("read_database_url", str),
             ("host", str),
             ("port", port_number),
             ("signing_key", str),

@@ -22,6 +22,7 @@ from ops.demo_city import (
     DAY,
     POLICY_ID,
     PROVINCE_POLICY,
+    WORK_GROUPS_AT,
     City,
     Data,
     Enterprise,
@@ -273,7 +274,9 @@ class Activity:
         if kind == "enforcement" or kind == "off_site":
             inspectors = r.sample(county.yjj_staff[1:], 1 if kind == "off_site" else 2)
         elif kind == "covert":
-            inspectors = r.sample(c.zf_staff, 2) if t < CAMPAIGN_START else self._group_of(county.code)
+            # 暗查暗访 by the city's work groups while they exist (the campaign), else by 执法支队
+            grouped = WORK_GROUPS_AT < t < CAMPAIGN_END
+            inspectors = self._group_of(county.code) if grouped else r.sample(c.zf_staff, 2)
         elif kind == "expert_checkup":
             inspectors = r.sample(c.experts, 2)
         elif kind == "joint":
@@ -455,7 +458,7 @@ class Activity:
                     if r.random() >= 0.93:
                         continue
                     t = monday + r.randint(0, 4) * DAY + r.randint(540, 900)  # a working day, 09:00–15:00
-                    if not CAMPAIGN_START <= t < CAMPAIGN_END:
+                    if not WORK_GROUPS_AT < t < CAMPAIGN_END:  # the groups exist from 09:00 of the 19th
                         continue
                     visit: Data = {
                         "visit_id": self.next_id("VIS", self.year_of(t), 5),

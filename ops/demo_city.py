@@ -31,6 +31,8 @@ EPOCH = dt.date(2019, 1, 1)
 #: 自即日起至 12 月 31 日: from the notice's date to the end of the year (valid_to exclusive)
 CAMPAIGN_START = (dt.date(2019, 10, 19) - EPOCH).days * DAY
 CAMPAIGN_END = (dt.date(2020, 1, 1) - EPOCH).days * DAY
+#: the work groups of Annex 1 are set up (registered) at 09:00 on the notice's day
+WORK_GROUPS_AT = CAMPAIGN_START + 9 * 60
 POLICY_ID = D.CAMPAIGN_POLICY
 PROVINCE_POLICY = D.PROVINCE_POLICY
 
@@ -462,7 +464,7 @@ class City:
         """Annex 1 (县级干部包县区临时工作机制): nine 包县区督导工作组, each led by a 县级干部 of
         the bureau, covering one or two counties from the notice's date to 12-31, and the
         专项督查组; Annex 2: the dispatchers of the ten Friday meetings."""
-        t = CAMPAIGN_START + 9 * 60
+        t = WORK_GROUPS_AT
         campaign = {"valid_to": CAMPAIGN_END, "basis": D.BASIS_119}
         ranks = ("市应急管理局副局长", "市应急管理局党委委员、副局长", "市应急管理局总工程师", "市应急管理局二级调研员")
         staff = ("市应急管理局四级调研员", "市应急管理局一级主任科员", "市应急管理局二级主任科员")

@@ -25,10 +25,10 @@ import structlog
 
 from ledger.envelope import StoredEvent
 from ledger.errors import LedgerError
-from ledger.store import EventStore
+from ledger.store import Backend, EventStore
 from projections.base import Projector
 
-__all__ = ["ProjectionRunner", "UnknownProjection"]
+__all__ = ["ProjectionRunner", "UnknownProjection", "folded_position"]
 
 log = structlog.get_logger("ledger.projections")
 PAGE = 5000
@@ -38,6 +38,14 @@ FOLLOW_PAUSE = 0.05
 POLL_FOLDED = 0.01
 #: how often a process without the folding lease asks for it, and the folder checks it still holds it
 LEASE_RETRY = 1.0
+
+
+async def folded_position(backend: Backend, names: Sequence[str]) -> int:
+    """The position the named read models have all folded up to, as ``backend`` shows them
+    (the primary, or a replica that replays it)."""
+    rows = await backend.fetch("SELECT name, position FROM projection_positions")
+    stored = {name: int(position) for name, position in rows}
+    return min((stored.get(name, 0) for name in names), default=0)
 
 
 class _Stale(Exception):
@@ -87,9 +95,7 @@ class ProjectionRunner:
     async def stored_position(self) -> int:
         """The position every projector has folded up to, as the database says (another
         process may be the one folding)."""
-        rows = await self.store.backend.fetch("SELECT name, position FROM projection_positions")
-        stored = {name: int(position) for name, position in rows}
-        return min((stored.get(p.name, 0) for p in self.projectors), default=0)
+        return await folded_position(self.store.backend, [p.name for p in self.projectors])
 
     async def wait_for(self, position: int, timeout: float) -> bool:
         """Wait until the read models reflect ``position``; False when ``timeout`` runs out."""

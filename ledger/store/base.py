@@ -183,6 +183,11 @@ class _Group:
     keys: dict[str, StoredRow] = field(default_factory=dict)
 
 
+#: events folded into the decider per turn of the lock: an append waiting behind a background
+#: fold waits at most one batch (~20 ms)
+CATCH_UP_BATCH = 1000
+
+
 class EventStore:
     """The ledger's log: append (group-committed), read, subscribe, verify."""
 
@@ -194,6 +199,10 @@ class EventStore:
         self._work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
+        #: the decider is folded by one task at a time: the appender, or a catch-up running
+        #: beside it while the service already serves (``catch_up`` in the background)
+        self._deciding = asyncio.Lock()
+        self._folded = False  # has one catch-up reached the head since the store was opened?
         #: group commits written by this process (each one transaction)
         self.groups_written = 0
 
@@ -228,15 +237,26 @@ class EventStore:
         return stored
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Replay into the decider whatever the log holds beyond it (startup, before serving)."""
+        """Replay into the decider whatever the log holds beyond it: before serving, or in the
+        background while the service serves (an append meanwhile replays what is left first)."""
         while True:
-            events = await self.backend.read(self.decider.position, 5000)
-            for event in events:
-                self.decider.replay(event)
+            async with self._deciding:
+                events = await self.backend.read(self.decider.position, CATCH_UP_BATCH)
+                for event in events:
+                    self.decider.replay(event)
             if progress is not None and events:
                 progress(len(events))
-            if len(events) < 5000:
+            if len(events) < CATCH_UP_BATCH:
+                self._folded = True
                 return self.decider.position
+
+    async def folded(self) -> Decider:
+        """The decider, once it has folded the log as it stood when the store was opened
+        (what the registry and scope checks read; an append folds other processes' events
+        itself before deciding)."""
+        if not self._folded:
+            await self.catch_up()
+        return self.decider
 
     async def _write_loop(self) -> None:
         while self._pending:
@@ -283,7 +303,7 @@ class EventStore:
         """One transaction: decide every request of the group, write the rows, commit."""
         decision: Decision | None = None
         try:
-            async with self.backend.write_transaction() as tx:
+            async with self._deciding, self.backend.write_transaction() as tx:
                 streams = sorted({e.stream for r in requests for e in r.events})
                 head, versions = await tx.head_and_versions(streams)
                 await self._replay_foreign(tx, head)

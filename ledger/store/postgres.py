@@ -56,10 +56,12 @@ _UNREACHABLE = (
 
 @contextlib.contextmanager
 def _reachable(what: str) -> Iterator[None]:
-    """Translate a lost server into ``StoreUnavailable`` (one place for every read)."""
+    """Translate a lost server into ``StoreUnavailable`` (one place for every read). So is a
+    query a read replica cancelled because it held up the replay of the primary's changes
+    ("conflict with recovery", SQLSTATE 40001): asked again, it runs on the replayed data."""
     try:
         yield
-    except _UNREACHABLE as exc:
+    except (*_UNREACHABLE, asyncpg.exceptions.SerializationError) as exc:
         raise StoreUnavailable(f"{what} failed on PostgreSQL: {exc}") from exc
 
 

@@ -11,6 +11,7 @@ happened. Local rules give nothing where no policy in force sets their key.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ledger.store.sql import SQL
@@ -51,9 +52,9 @@ async def findings(
     asked = period if isinstance(period, Period) else parse_period(period)
     ctx = Context(db, scope, asked, position, now or format_recorded(utc_now()))
     await ctx.load()
-    found: list[dict[str, Any]] = []
-    for family in _FAMILIES:
-        found += await family(ctx)
+    # the families read apart (their caches in ``ctx`` only memoise): asked together, their
+    # queries run side by side on the backend's readers
+    found = [f for part in await asyncio.gather(*(family(ctx) for family in _FAMILIES)) for f in part]
     found.sort(
         key=lambda f: (
             f["rule"],

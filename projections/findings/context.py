@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ledger.domain.policy import RuleSet
+import orjson
+
+from ledger.domain.policy import BASELINE_RULES, RuleSet
 from ledger.labels import label
 from ledger.store.sql import SQL
 from projections.calendar import Period
@@ -36,10 +38,19 @@ class Context:
         self._rules: dict[tuple[str, str], RuleSet] = {}
         self._chains: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._units: dict[tuple[str, str], dict[str, Any] | None] = {}
+        #: every rule key the baseline or any policy known at ``position`` sets
+        self.keys_set: frozenset[str] = frozenset(BASELINE_RULES)
 
     async def load(self) -> None:
         if self.scope is not None:
             self.in_scope = await subtree_at(self.db, self.scope, self.until, self.position)
+        rows = await self.db.fetch("SELECT rules FROM policies WHERE position <= ?", self.position)
+        self.keys_set = frozenset(BASELINE_RULES).union(*(orjson.loads(r[0]) for r in rows))
+
+    def may_apply(self, key: str) -> bool:
+        """False when no policy ever adopted (nor the baseline) sets ``key``: a rule nobody
+        adopted finds nothing, and its family need not read anything to say so."""
+        return key in self.keys_set
 
     def covers(self, unit_id: str | None) -> bool:
         return self.in_scope is None or unit_id in self.in_scope

@@ -29,19 +29,25 @@ COLLECTION_KINDS = ("half_month_hazard", "monthly")
 
 
 async def cycle_580(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("cycle_580"):
+        return []
     out: list[dict[str, Any]] = []
-    counties = await _counties(ctx)
+    counties = await _covered(ctx, "'county', 'dev_zone'")
+    cities = await _covered(ctx, "'city'")  # the listing is the city's: none covered, none to judge
     for month in months(ctx.period.start, ctx.period.end):
         local = from_key(month.start).astimezone(CHINA)
         for county in counties:
             out += await _collection(ctx, county, month.label, local.year, local.month)
-        out += await _listing(ctx, month.label, local.year, local.month)
+        if cities:
+            out += await _listing(ctx, month.label, local.year, local.month)
     return out
 
 
-async def _counties(ctx: Context) -> list[str]:
+async def _covered(ctx: Context, kinds: str) -> list[str]:
+    """The units of ``kinds`` (SQL literals) ever registered, as known at the position, that
+    the question covers."""
     rows = await ctx.db.fetch(
-        "SELECT DISTINCT unit_id FROM unit_versions WHERE kind IN ('county', 'dev_zone') AND recorded_from <= ? "
+        f"SELECT DISTINCT unit_id FROM unit_versions WHERE kind IN ({kinds}) AND recorded_from <= ? "
         "AND ? < recorded_to",
         ctx.position,
         ctx.position,
@@ -91,7 +97,7 @@ async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dic
         "t.hazard_id, t.unit_id, t.state, t.reported_at, h.position, h.hash",
         ctx.position,
         probe_deadline,
-        Which(severity="major"),
+        Which(severity="major", reported_to=probe_deadline),  # gathered by the 25th: reported before the 30th
         "t.state <> 'closed' AND t.supervision_level IS NULL",
     )
     rows = await ctx.db.fetch(sql, *args)

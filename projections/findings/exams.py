@@ -4,8 +4,10 @@ in two tiers by the enterprise's industry:
 
 - supervised by the 应急管理 system (非煤矿山、危险化学品、烟花爆竹及冶金、有色、建材、机械、轻工、
   纺织、烟草、商贸, the notice's list): may not stay in post (``exam.removal``);
-- any other key industry: a letter proposes their removal to their supervisor and the local
-  party committee and government (``exam.removal_proposed``).
+- any other key industry (其他重点行业领域: every industry the ledger names but 其他 ``other``):
+  a letter proposes their removal to their supervisor and the local party committee and
+  government (``exam.removal_proposed``). An enterprise recorded under 其他, or under no
+  industry, is not known to be in a key industry, and its 负责人 is not accused.
 
 Officials in government are not concerned. The policy key ``exam_failure_removal`` must be
 in force for the enterprise when the exam was taken.
@@ -37,10 +39,14 @@ EMERGENCY_SUPERVISED = frozenset(
         "commerce",
     }
 )
+#: no key industry (重点行业领域): an enterprise recorded under 其他, or under none
+NOT_KEY_INDUSTRIES = frozenset({"other", None})
 HEADS = ("principal", "deputy_in_charge")
 
 
 async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("exam_failure_removal"):
+        return []
     rows = await ctx.db.fetch(
         "SELECT person_id, subject, score, taken_at, position, hash FROM exams "
         "WHERE passed = 0 AND position <= ? AND taken_at >= ? AND taken_at < ? ORDER BY taken_at, position",
@@ -57,6 +63,8 @@ async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
             rules = await ctx.rules(post["target"], taken_at)
             if not rules.get("exam_failure_removal"):
                 continue
+            if enterprise["industry"] in NOT_KEY_INDUSTRIES:
+                continue  # 其他重点行业领域: not a key industry the notice speaks of
             tier = "exam.removal" if enterprise["industry"] in EMERGENCY_SUPERVISED else "exam.removal_proposed"
             detail = {
                 "subject": subject,

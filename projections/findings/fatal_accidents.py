@@ -25,6 +25,8 @@ LICENCE_KINDS = ("license_suspended", "license_revoked")
 
 
 async def fatal_accidents(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("fatal_accident_sanctions"):
+        return []
     out = []
     for found in await accident_rows(ctx.db, ctx.position, start=ctx.period.start, end=ctx.period.end):
         unit_id, at = found["unit_id"], found["occurred_at"]

@@ -55,6 +55,8 @@ async def unstopped_sites(ctx: Context) -> list[tuple[str, str, list[dict[str, A
 
 
 async def illegal_sites(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("illegal_sites_dismissal"):
+        return []
     out = []
     for month, judged, sites in await unstopped_sites(ctx):
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -18,8 +18,9 @@ from typing import Any
 from ledger.domain.enums import ADMINISTRATIVE_PENALTY_KINDS
 from projections.accidents import accident_rows
 from projections.base import cite
+from projections.bitemporal import chunks
 from projections.findings.context import Context, unit_subject
-from projections.timekeys import add_days
+from projections.timekeys import FOREVER, add_days
 
 __all__ = ["PENALTY_KINDS", "repeat_penalties", "three_musts"]
 
@@ -27,36 +28,43 @@ __all__ = ["PENALTY_KINDS", "repeat_penalties", "three_musts"]
 PENALTY_KINDS = ADMINISTRATIVE_PENALTY_KINDS
 
 
-async def _major_hazards(ctx: Context, unit_ids: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """unit → its major hazards known at the position: reported, deadline, rectified, closed."""
-    rows = await ctx.db.fetch(
-        "SELECT h.hazard_id, h.unit_id, h.reported_at, h.position, h.hash, "
-        "(SELECT MIN(x.occurred_at) FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id "
-        " AND x.state = 'closed' AND x.position <= ?), "
-        "(SELECT MIN(x.occurred_at) FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id "
-        " AND x.type = 'hazard.rectified' AND x.position <= ?), "
-        "(SELECT x.deadline FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id AND x.position <= ? "
-        " ORDER BY x.position DESC LIMIT 1) "
-        "FROM hazards h WHERE h.severity = 'major' AND h.position <= ? ORDER BY h.reported_at, h.position",
-        ctx.position,
-        ctx.position,
-        ctx.position,
-        ctx.position,
-    )
+async def _major_hazards(
+    ctx: Context, unit_ids: list[str] | None = None, reported_from: str = "", reported_to: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """unit → its major hazards known at the position, reported in [``reported_from``,
+    ``reported_to``) (of ``unit_ids`` only, if given): reported, deadline, rectified, closed."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for hazard_id, unit_id, reported_at, pos, hash_, closed_at, rectified_at, deadline in rows:
-        if unit_ids is not None and unit_id not in unit_ids:
-            continue
-        out[unit_id].append(
-            {
-                "hazard_id": hazard_id,
-                "reported_at": reported_at,
-                "closed_at": closed_at,
-                "rectified_at": rectified_at,
-                "deadline": deadline,
-                "event": cite(pos, hash_, "hazard.reported"),
-            }
+    for chunk in [None] if unit_ids is None else chunks(unit_ids):
+        units = "" if chunk is None else f" AND h.unit_id IN ({', '.join('?' * len(chunk))})"
+        rows = await ctx.db.fetch(
+            "SELECT h.hazard_id, h.unit_id, h.reported_at, h.position, h.hash, "
+            "(SELECT MIN(x.occurred_at) FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id "
+            " AND x.state = 'closed' AND x.position <= ?), "
+            "(SELECT MIN(x.occurred_at) FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id "
+            " AND x.type = 'hazard.rectified' AND x.position <= ?), "
+            "(SELECT x.deadline FROM hazard_transitions x WHERE x.hazard_id = h.hazard_id AND x.position <= ? "
+            " ORDER BY x.position DESC LIMIT 1) "
+            "FROM hazards h WHERE h.severity = 'major' AND h.position <= ? AND h.reported_at >= ? "
+            f"AND h.reported_at < ?{units} ORDER BY h.reported_at, h.position",
+            ctx.position,
+            ctx.position,
+            ctx.position,
+            ctx.position,
+            reported_from,
+            reported_to or FOREVER,
+            *(chunk or ()),
         )
+        for hazard_id, unit_id, reported_at, pos, hash_, closed_at, rectified_at, deadline in rows:
+            out[unit_id].append(
+                {
+                    "hazard_id": hazard_id,
+                    "reported_at": reported_at,
+                    "closed_at": closed_at,
+                    "rectified_at": rectified_at,
+                    "deadline": deadline,
+                    "event": cite(pos, hash_, "hazard.reported"),
+                }
+            )
     return out
 
 
@@ -76,7 +84,9 @@ async def _sanctions(ctx: Context, kinds: tuple[str, ...]) -> dict[str, list[tup
 
 async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
     penalties = await _sanctions(ctx, PENALTY_KINDS)
-    hazards = await _major_hazards(ctx, list(penalties))
+    covered = [u for u in penalties if ctx.covers(u)]
+    # open when a penalty of the period was given: reported before the period ends
+    hazards = await _major_hazards(ctx, covered, reported_to=ctx.period.end)
     out = []
     for unit_id, given in sorted(penalties.items()):
         if not ctx.covers(unit_id) or unit_id not in hazards:
@@ -119,7 +129,9 @@ async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
 
 
 async def three_musts(ctx: Context) -> list[dict[str, Any]]:
-    hazards = await _major_hazards(ctx)
+    if not ctx.may_apply("major_hazard_requires_suspension"):
+        return []
+    hazards = await _major_hazards(ctx, reported_from=ctx.period.start, reported_to=ctx.period.end)
     orders = await _sanctions(ctx, ("suspension", "closure"))
     out = []
     for unit_id, found in sorted(hazards.items()):

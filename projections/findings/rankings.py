@@ -3,7 +3,8 @@ county is warned (警示); the bottom two counties and the bottom two 行业主�
 statement at the city's review meeting; for the bottom ten townships the 市安委会 interviews
 their 党政主要负责人 (the party secretary and the government head). Units are ranked within
 their city; ties with the N-th from the bottom share its fate. The policy key ``ranking``
-must be in force for the city when the evaluation was scored.
+must be in force for the city at the end of the quarter evaluated: a quarter is scored
+after it ends, when the campaign that set the consequences (临沂's, to 12-31) may be over.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ PARTY_AND_GOVERNMENT_HEADS = ("party_secretary", "principal")
 
 
 async def rankings(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("ranking"):
+        return []
     rows = await ctx.db.fetch(
         "SELECT unit_id, period, scope, score, rank, scored_at, position, hash FROM evaluations WHERE position <= ? "
         "ORDER BY position",
@@ -48,7 +51,7 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
     out = []
     for (label_, scope, city), scored in sorted(groups.items()):
         scored.sort(key=lambda r: (r[3], -(r[4] or 0), r[0]))
-        rules = await ctx.rules(city, max(r[5] for r in scored))
+        rules = await ctx.rules(city, parse_period(label_).last_instant)
         bottom = rules.get("ranking")
         if bottom is None:
             continue

@@ -59,6 +59,8 @@ async def _against(
 
 
 async def vetoes(ctx: Context) -> list[dict[str, Any]]:
+    if not ctx.may_apply("veto_grades"):
+        return []
     return [*await _accidents(ctx), *await _major_hazards(ctx), *await _illegal_production(ctx)]
 
 

@@ -54,13 +54,14 @@ class Service:
 
 
 @asynccontextmanager
-async def service(url: str) -> AsyncIterator[Service]:
+async def service(url: str, **settings: Any) -> AsyncIterator[Service]:
+    """The service on ``url`` (``settings``: more of ``Settings``, e.g. ``read_database_url``)."""
     async with ledger_with(url, sample_events()) as (store, _runner):
         tokens = {}
         for role, scope in SCOPES.items():
             _, tokens[role] = await create_token(store.backend, role=role, scope=scope, name=f"test {role}")
     key = Path(tempfile.mkdtemp()) / "signing.key"
-    client = TestClient(LedgerTestServer(create_app(Settings(database_url=url, signing_key=str(key)))))
+    client = TestClient(LedgerTestServer(create_app(Settings(database_url=url, signing_key=str(key), **settings))))
     await client.start_server()
     try:
         yield Service(client, tokens)

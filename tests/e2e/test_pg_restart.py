@@ -8,11 +8,7 @@ directory, its own port and socket directory), never on the machine's shared ser
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import shutil
-import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,69 +23,13 @@ from ledger.decider import AcceptAll
 from ops.bench_crash import SEED_FILE
 from ops.bootstrap import open_ledger
 from ops.local_service import free_port, run_cli, start_service, wait_for_service
-
-
-@dataclass
-class Cluster:
-    """A PostgreSQL cluster of our own: started, stopped and removed by the test."""
-
-    bindir: Path
-    data: Path
-    port: int
-
-    @property
-    def admin_url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, *args: str) -> None:
-        log = self.data.parent / "server.log"
-        subprocess.run(
-            [*_as_postgres(), str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", *args],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.data.parent}"
-        self.ctl("-o", options, "start")
-
-    def stop(self) -> None:
-        self.ctl("-m", "fast", "stop")
-
-
-def _as_postgres() -> list[str]:
-    """initdb and pg_ctl refuse to run as root: as root, run them as the postgres user."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
-def _bindir() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    initdb = found[-1] if found else Path(shutil.which("initdb") or "")
-    if not initdb.name:
-        pytest.fail("PostgreSQL's initdb is required for the restart test (Debian: postgresql-15)", pytrace=False)
-    return initdb.parent
+from ops.pg_cluster import Cluster, private_cluster
 
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    home = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(home, "postgres", "postgres")
-    found = Cluster(_bindir(), home / "data", free_port())
-    try:
-        subprocess.run(
-            [*_as_postgres(), str(found.bindir / "initdb"), "-D", str(found.data), "-A", "trust", "-U", "postgres"],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        found.start()
-        yield found
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):  # not running
-            found.ctl("-m", "immediate", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+    with private_cluster() as made:
+        yield made
 
 
 def _hazard(hazard_id: str) -> bytes:
