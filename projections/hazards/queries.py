@@ -109,12 +109,25 @@ def latest(
         f"SELECT {columns} FROM hazard_current t JOIN hazards h ON h.hazard_id = t.hazard_id "
         f"WHERE t.position <= ? AND t.max_occurred_at <= ?{fast}{where_outer} "
         "UNION ALL "
-        f"SELECT {columns} FROM hazard_transitions t JOIN (SELECT x.hazard_id, MAX(x.position) AS p "
-        "FROM hazard_transitions x WHERE x.position <= ? AND x.occurred_at <= ? AND x.hazard_id IN "
-        f"(SELECT c.hazard_id FROM hazard_current c WHERE (c.position > ? OR c.max_occurred_at > ?){slow}) "
-        "GROUP BY x.hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position "
-        f"JOIN hazards h ON h.hazard_id = t.hazard_id{' WHERE ' + outer if outer else ''}"
     )
+    if which.unit_ids is not None or which.hazard_ids is not None:
+        # a few hazards: each one's transition found through the primary key (hazard_id,
+        # position) — PostgreSQL would otherwise scan the whole history to serve them
+        sql += (
+            f"SELECT {columns} FROM hazard_current c JOIN hazard_transitions t ON t.hazard_id = c.hazard_id "
+            "AND t.position = (SELECT MAX(x.position) FROM hazard_transitions x WHERE x.hazard_id = c.hazard_id "
+            "AND x.position <= ? AND x.occurred_at <= ?) "
+            "JOIN hazards h ON h.hazard_id = t.hazard_id "
+            f"WHERE (c.position > ? OR c.max_occurred_at > ?){slow}{where_outer}"
+        )
+    else:  # a jurisdiction's: one pass over the history, grouped
+        sql += (
+            f"SELECT {columns} FROM hazard_transitions t JOIN (SELECT x.hazard_id, MAX(x.position) AS p "
+            "FROM hazard_transitions x WHERE x.position <= ? AND x.occurred_at <= ? AND x.hazard_id IN "
+            f"(SELECT c.hazard_id FROM hazard_current c WHERE (c.position > ? OR c.max_occurred_at > ?){slow}) "
+            "GROUP BY x.hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position "
+            f"JOIN hazards h ON h.hazard_id = t.hazard_id{' WHERE ' + outer if outer else ''}"
+        )
     args = [position, at, *fast_args, *outer_args, position, at, position, at, *slow_args, *outer_args]
     if order or limit is not None:
         sql = f"SELECT * FROM ({sql}) latest"
