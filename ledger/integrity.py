@@ -305,5 +305,6 @@ def _shorter(head: int, latest: SignedCheckpoint) -> str:
     cp = latest.checkpoint
     return (
         f"positions {head + 1}..{cp.size} are missing: the log ends at {head}, "
-        f"but the checkpoint signed at {cp.timestamp} covers {cp.size} events (root {cp.root.hex()})"
+        f"but the checkpoint signed at {cp.timestamp} covers {cp.size} events (root {cp.root.hex()}) "
+        "— unless that key signs another ledger (each ledger needs its own: LEDGER_SIGNING_KEY)"
     )
