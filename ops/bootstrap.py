@@ -29,6 +29,7 @@ __all__ = [
     "open_ledger",
     "open_notary",
     "open_read_replica",
+    "open_without_rules",
     "personal_data",
     "read_replica_url",
 ]
@@ -126,6 +127,13 @@ async def open_ledger(
         await backend.close()
         raise
     return store
+
+
+async def open_without_rules(url: str, *, apply_migrations: bool = True) -> EventStore:
+    """An existing ledger for a command that appends no event (verify, export, project,
+    rebuild, tokens, accounts): no rules' state, so nothing of the log is read to open it —
+    `ledger token create` on a city's ledger is instant, not a fold of every event."""
+    return await open_ledger(url, decider=AcceptAll(), apply_migrations=apply_migrations, create=False, catch_up=False)
 
 
 def personal_data(store: EventStore) -> PersonalData:

@@ -14,10 +14,9 @@ from typing import Any, NoReturn
 
 import structlog
 
-from ledger.decider import Decider
 from ledger.errors import IntegrityAlarm, LedgerError
 from ledger.store import EventStore
-from ops.bootstrap import ensure_tiles, open_ledger, open_notary
+from ops.bootstrap import ensure_tiles, open_ledger, open_notary, open_without_rules
 from ops.config import Settings, port_number
 from ops.importer import import_file
 from ops.logging import configure_logging
@@ -64,7 +63,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.witness or args.threshold is not None or args.public_key is not None:
         print("ledger: error: --public-key, --witness and --threshold are for checking a dossier", file=sys.stderr)
         return 2
-    store = await open_ledger(settings.database_url, apply_migrations=False, decider=_no_rules(), create=False)
+    store = await open_without_rules(settings.database_url, apply_migrations=False)
     try:
         problems = await _verify_ledger(store, settings)
     finally:
@@ -134,7 +133,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
+    store = await open_without_rules(settings.database_url)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
@@ -165,7 +164,7 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
+    store = await open_without_rules(settings.database_url)
     try:
         runner = ProjectionRunner(store, all_projectors())
         await runner.load_positions()
@@ -192,7 +191,7 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from projections.installed import all_projectors
     from projections.runner import ProjectionRunner
 
-    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
+    store = await open_without_rules(settings.database_url)
     try:
         if not await store.backend.try_fold_lease():
             raise LedgerError(
@@ -268,7 +267,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 async def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from api.tokens import authenticate, create_token, list_tokens, revoke_token
 
-    store = await open_ledger(settings.database_url, decider=_no_rules(), create=False)
+    store = await open_without_rules(settings.database_url)
     try:
         if args.action == "create":
             token_id, token = await create_token(store.backend, role=args.role, scope=args.scope, name=args.name)
@@ -349,12 +348,6 @@ async def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from ops.bench import run_bench
 
     return await run_bench(args, settings)
-
-
-def _no_rules() -> Decider:
-    from ledger.decider import AcceptAll
-
-    return AcceptAll()
 
 
 def _parser() -> argparse.ArgumentParser:

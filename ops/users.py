@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from api.accounts import AccountError, create_user, disable_user, list_users, set_password
-from ops.bootstrap import open_ledger
+from ops.bootstrap import open_without_rules
 from ops.config import Settings
 
 __all__ = ["add_user_parser", "cmd_user"]
@@ -27,10 +27,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    from ledger.decider import AcceptAll
-
-    # the domain's rules are not needed to manage accounts (as for `ledger token`)
-    store = await open_ledger(settings.database_url, decider=AcceptAll(), create=False)
+    store = await open_without_rules(settings.database_url)
     try:
         db = store.backend
         if args.action == "create":
