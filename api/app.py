@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import re
 import time
 import uuid
@@ -162,6 +163,10 @@ async def _fold_rules(store: EventStore) -> None:
     except Exception as exc:  # the next append or scoped read folds what is left, or says why not
         log.error("folding the rules' state failed; the next request that needs it folds it", error=repr(exc))
         return
+    # the state is hundreds of thousands of long-lived objects: out of the collector's sight,
+    # a full collection no longer walks them (a pause of ~0.2 s on the demo city, every few
+    # requests that allocate much — the p95 of the dashboard's calls)
+    gc.freeze()
     log.info("rules' state folded", position=position, seconds=round(time.perf_counter() - started, 1))
 
 

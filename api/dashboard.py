@@ -95,7 +95,7 @@ async def get_overdue_summary(request: web.Request) -> web.Response:
     items of ``/v1/overdue``, counted)."""
     read = await reads.begin(request)
     scope = await reads.asked_scope(request, read)
-    items = await overdue(reads.db(request), scope, read.asof.at, read.asof.position)
+    items = await overdue(reads.db(request), scope, read.asof.at, read.asof.position, brief=True)
     counts = Counter(str(item["kind"]) for item in items)
     by_kind = [{"kind": k, "kind_label": label("overdue_kind", k), "count": counts.get(k, 0)} for k in KINDS]
     return reads.answer(read, {"scope": scope, "total": len(items), "by_kind": by_kind})

@@ -13,7 +13,7 @@ from typing import Any
 from ledger.domain.enums import RISK_LEVELS
 from ledger.labels import label
 from ledger.store.sql import SQL
-from projections.hazards import OVERDUE_STATES, Which, latest
+from projections.hazards import OVERDUE_SQL, Which, latest
 from projections.registry import Within
 from projections.registry.queries import VERSION_AT
 
@@ -25,7 +25,6 @@ PLACES = ("province", "city", "county", "dev_zone", "township", "village", "ente
 
 #: "this branch of the tree was in force at ? and believed at ?" (alias ct)
 _TREE_AT = "ct.valid_from <= ? AND ? < ct.valid_to AND ct.recorded_from <= ? AND ? < ct.recorded_to"
-_OVERDUE = ", ".join(f"'{s}'" for s in OVERDUE_STATES)
 _PLACES = ", ".join(f"'{k}'" for k in PLACES)
 
 
@@ -68,7 +67,7 @@ async def figures(db: SQL, top: str, unit_ids: Sequence[str], at: str, position:
     )
     hazards = await db.fetch(
         "SELECT ct.ancestor_id, COUNT(*), "
-        f"SUM(CASE WHEN h.state IN ({_OVERDUE}) AND h.deadline < ? THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN h.state IN ({OVERDUE_SQL}) AND h.deadline < ? THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN h.severity = 'major' THEN 1 ELSE 0 END) "
         f"FROM ({states}) h JOIN unit_tree ct ON ct.unit_id = h.unit_id AND ct.ancestor_id IN ({marks}) "
         f"AND {_TREE_AT} GROUP BY ct.ancestor_id",

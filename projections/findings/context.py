@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
-
 from ledger.domain.policy import BASELINE_RULES, RuleSet
 from ledger.labels import label
 from ledger.store.sql import SQL
 from projections.calendar import Period
 from projections.duty import holders_of
 from projections.findings.rules import RULES
-from projections.registry import chain_at, rule_citation, rules_at, subtree_at, units_at
+from projections.registry import chain_at, keys_adopted, rule_citation, rules_at, subtree_at, units_at
 
 __all__ = ["Context", "holder_refs", "holder_subject", "unit_subject"]
 
@@ -44,8 +42,7 @@ class Context:
     async def load(self) -> None:
         if self.scope is not None:
             self.in_scope = await subtree_at(self.db, self.scope, self.until, self.position)
-        rows = await self.db.fetch("SELECT rules FROM policies WHERE position <= ?", self.position)
-        self.keys_set = frozenset(BASELINE_RULES).union(*(orjson.loads(r[0]) for r in rows))
+        self.keys_set = await keys_adopted(self.db, self.position)
 
     def may_apply(self, key: str) -> bool:
         """False when no policy ever adopted (nor the baseline) sets ``key``: a rule nobody

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.policy import RuleSet
 from projections.base import cite
+from projections.bitemporal import chunks
 from projections.calendar import CHINA, day_end, months
 from projections.findings.context import COUNTY_KINDS, Context, unit_subject
 from projections.hazards import Which, latest
@@ -36,8 +38,7 @@ async def cycle_580(ctx: Context) -> list[dict[str, Any]]:
     cities = await _covered(ctx, "'city'")  # the listing is the city's: none covered, none to judge
     for month in months(ctx.period.start, ctx.period.end):
         local = from_key(month.start).astimezone(CHINA)
-        for county in counties:
-            out += await _collection(ctx, county, month.label, local.year, local.month)
+        out += await _collection(ctx, counties, month.label, local.year, local.month)
         if cities:
             out += await _listing(ctx, month.label, local.year, local.month)
     return out
@@ -55,37 +56,42 @@ async def _covered(ctx: Context, kinds: str) -> list[str]:
     return sorted(r[0] for r in rows if ctx.covers(r[0]))
 
 
-async def _collection(ctx: Context, county: str, label_: str, year: int, month: int) -> list[dict[str, Any]]:
-    rules = await ctx.rules(county, ctx.until)
-    cycle = rules.get("cycle_580")
-    if cycle is None:
-        return []
-    deadline = day_end(year, month, int(cycle["collect_day"]))
-    if deadline > ctx.now:
-        return []
-    rules = await ctx.rules(county, deadline)
-    if rules.get("cycle_580") is None:
+async def _collection(ctx: Context, counties: list[str], label_: str, year: int, month: int) -> list[dict[str, Any]]:
+    """The counties without a hazard report of the month by their collection day (each
+    county's own: the policy in force for it sets the day)."""
+    due: dict[str, str] = {}
+    for county, rules in (await ctx.rules_many(counties, ctx.until)).items():
+        cycle = rules.get("cycle_580")
+        if cycle is not None and (deadline := day_end(year, month, int(cycle["collect_day"]))) <= ctx.now:
+            due[county] = deadline
+    then: dict[str, RuleSet] = {}
+    for deadline in set(due.values()):
+        then.update(await ctx.rules_many([c for c, d in due.items() if d == deadline], deadline))
+    due = {c: d for c, d in due.items() if then[c].get("cycle_580") is not None}
+    if not due:
         return []
     marks = ", ".join("?" * len(COLLECTION_KINDS))
-    sent = await ctx.db.fetch(
-        f"SELECT 1 FROM reports WHERE unit_id = ? AND kind IN ({marks}) AND (period = ? OR period LIKE ?) "
-        "AND occurred_at < ? AND position <= ?",
-        county,
-        *COLLECTION_KINDS,
-        label_,
-        f"{label_}-H%",
-        deadline,
-        ctx.position,
-    )
-    if sent:
-        return []
-    unit = await ctx.unit(county, deadline)
-    detail = {"month": label_, "collect_by": deadline, "report_kinds": list(COLLECTION_KINDS)}
-    return [
-        await ctx.finding(
-            "580.collection", unit_subject(county, unit), county, ctx.citation(rules, "cycle_580"), [], detail
+    first_sent: dict[str, str] = {}
+    for chunk in chunks(list(due)):
+        rows = await ctx.db.fetch(
+            f"SELECT unit_id, MIN(occurred_at) FROM reports WHERE unit_id IN ({', '.join('?' * len(chunk))}) "
+            f"AND kind IN ({marks}) AND (period = ? OR period LIKE ?) AND position <= ? GROUP BY unit_id",
+            *chunk,
+            *COLLECTION_KINDS,
+            label_,
+            f"{label_}-H%",
+            ctx.position,
         )
-    ]
+        first_sent.update((str(unit), str(at)) for unit, at in rows)
+    out = []
+    for county, deadline in sorted(due.items()):
+        if county in first_sent and first_sent[county] < deadline:
+            continue
+        unit = await ctx.unit(county, deadline)
+        detail = {"month": label_, "collect_by": deadline, "report_kinds": list(COLLECTION_KINDS)}
+        citation = ctx.citation(then[county], "cycle_580")
+        out.append(await ctx.finding("580.collection", unit_subject(county, unit), county, citation, [], detail))
+    return out
 
 
 async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.hazards.fold import HazardsProjector
 from projections.hazards.queries import (
     AWAITING_RECTIFICATION,
+    OVERDUE_SQL,
     OVERDUE_STATES,
     UnknownHazard,
     Which,
@@ -17,6 +18,7 @@ from projections.hazards.queries import (
 
 __all__ = [
     "AWAITING_RECTIFICATION",
+    "OVERDUE_SQL",
     "OVERDUE_STATES",
     "HazardsProjector",
     "UnknownHazard",

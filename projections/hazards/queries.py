@@ -4,6 +4,7 @@ its transition with the greatest position among those with ``position <= P`` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from projections.registry import Within, names_at, units_at
 
 __all__ = [
     "AWAITING_RECTIFICATION",
+    "OVERDUE_SQL",
     "OVERDUE_STATES",
     "UnknownHazard",
     "Which",
@@ -31,6 +33,11 @@ __all__ = [
 AWAITING_RECTIFICATION = ("assigned", "verification_failed")
 #: SPEC §6: overdue once its deadline passed and not yet verified as passed
 OVERDUE_STATES = ("assigned", "verification_failed", "rectified")
+#: the same, as a list for SQL's ``IN (…)``
+OVERDUE_SQL = ", ".join(f"'{s}'" for s in OVERDUE_STATES)
+
+#: a column or condition of the hazard itself (alias ``h``)
+_NAMES_H = re.compile(r"\bh\.")
 
 _ITEM = (
     "t.hazard_id, t.unit_id, t.severity, t.state, t.deadline, t.responsible, t.supervision_level, t.supervisor, "
@@ -101,12 +108,15 @@ def latest(
     Two parts, one per kind of hazard: one whose latest transition is at or before P and all
     of whose transitions happened by ``at`` is in the state of ``hazard_current`` (one row
     read); the others — changed after P, or with a transition after ``at`` — have their
-    history searched. The two never overlap."""
+    history searched. The two never overlap. ``hazards`` is joined only when ``columns`` or
+    ``outer`` name it (``h.``): a jurisdiction's counts then read one index of
+    ``hazard_current`` and nothing else."""
     fast, fast_args = which.sql("t")
     slow, slow_args = which.sql("c")
     where_outer = f" AND {outer}" if outer else ""
+    join_h = " JOIN hazards h ON h.hazard_id = t.hazard_id" if _NAMES_H.search(f"{columns} {outer}") else ""
     sql = (
-        f"SELECT {columns} FROM hazard_current t JOIN hazards h ON h.hazard_id = t.hazard_id "
+        f"SELECT {columns} FROM hazard_current t{join_h} "
         f"WHERE t.position <= ? AND t.max_occurred_at <= ?{fast}{where_outer} "
         "UNION ALL "
     )
@@ -116,8 +126,7 @@ def latest(
         sql += (
             f"SELECT {columns} FROM hazard_current c JOIN hazard_transitions t ON t.hazard_id = c.hazard_id "
             "AND t.position = (SELECT MAX(x.position) FROM hazard_transitions x WHERE x.hazard_id = c.hazard_id "
-            "AND x.position <= ? AND x.occurred_at <= ?) "
-            "JOIN hazards h ON h.hazard_id = t.hazard_id "
+            f"AND x.position <= ? AND x.occurred_at <= ?){join_h} "
             f"WHERE (c.position > ? OR c.max_occurred_at > ?){slow}{where_outer}"
         )
     else:  # a jurisdiction's: one pass over the history, grouped
@@ -125,8 +134,8 @@ def latest(
             f"SELECT {columns} FROM hazard_transitions t JOIN (SELECT x.hazard_id, MAX(x.position) AS p "
             "FROM hazard_transitions x WHERE x.position <= ? AND x.occurred_at <= ? AND x.hazard_id IN "
             f"(SELECT c.hazard_id FROM hazard_current c WHERE (c.position > ? OR c.max_occurred_at > ?){slow}) "
-            "GROUP BY x.hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position "
-            f"JOIN hazards h ON h.hazard_id = t.hazard_id{' WHERE ' + outer if outer else ''}"
+            f"GROUP BY x.hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position{join_h}"
+            f"{' WHERE ' + outer if outer else ''}"
         )
     args = [position, at, *fast_args, *outer_args, position, at, position, at, *slow_args, *outer_args]
     if order or limit is not None:

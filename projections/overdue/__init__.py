@@ -30,12 +30,19 @@ KINDS = (
 
 
 async def overdue(
-    db: SQL, scope: str | None, at: str, position: int, kinds: Collection[str] | None = None
+    db: SQL,
+    scope: str | None,
+    at: str,
+    position: int,
+    kinds: Collection[str] | None = None,
+    *,
+    brief: bool = False,
 ) -> list[dict[str, Any]]:
     """Every item past its deadline at ``at`` as known at ``position`` in the subtree of
-    ``scope`` (everything when None), most overdue first."""
+    ``scope`` (everything when None), most overdue first. ``brief``: the same items, to be
+    counted — without the parts a count does not need (``Ask``)."""
     wanted = set(KINDS if kinds is None else kinds)
-    ask = Ask(db, Within(scope, at, position) if scope is not None else None, at, position)
+    ask = Ask(db, Within(scope, at, position) if scope is not None else None, at, position, brief)
     items: list[dict[str, Any]] = []
     if wanted & {"hazard", "hazard_verification"}:
         items += await hazards(ask, wanted)
@@ -50,5 +57,6 @@ async def overdue(
     if "principal_inspection" in wanted:
         items += await principal_inspections(ask)
     items.sort(key=lambda i: (i["deadline"], i["kind"], i["subject"]))
-    await name_units(db, items, at, position)
+    if not brief:
+        await name_units(db, items, at, position)
     return items

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.accidents import accident_rows, accident_steps, escalation, report_stages
-from projections.overdue.common import Ask, holders_by_unit, item, responsible
+from projections.overdue.common import Ask, item, responsible
 
 __all__ = ["accident_reports"]
 
@@ -39,9 +39,9 @@ async def accident_reports(ask: Ask, kinds: set[str]) -> list[dict[str, Any]]:
                 if level["reported_at"] is None and level["due_at"] is not None and level["due_at"] < ask.at:
                     pending.append((found, level, "accident_escalation"))
     units = {f["unit_id"] for f, _, _ in pending}
-    holders = await holders_by_unit(ask.db, units, ask.at, ask.position, ("principal", "territorial", "covers"))
+    holders = await ask.charged(units, ("principal", "territorial", "covers"))
     passers = {d["received_below_by"] for _, d, k in pending if k == "accident_escalation" and d["received_below_by"]}
-    heads = await holders_by_unit(ask.db, passers, ask.at, ask.position, ("principal",))
+    heads = await ask.charged(passers, ("principal",))
     for found, due, kind in pending:
         common = {
             "accident_id": found["accident_id"],

@@ -11,24 +11,36 @@ from ledger.domain.policy import RuleSet
 from ledger.labels import label
 from ledger.store.sql import SQL
 from projections.duty import holders_of
-from projections.registry import Within, rules_at, units_at
+from projections.registry import Within, keys_adopted, rules_at, units_at
 from projections.timekeys import minutes_between
 
-__all__ = ["Ask", "holders_by_unit", "item", "responsible"]
+__all__ = ["Ask", "item", "name_units", "responsible"]
 
 
 @dataclass
 class Ask:
     """One overdue question: where (``within``, None for everywhere), at valid time ``at``,
-    as known at ``position``; caches of the rules and units it has looked up."""
+    as known at ``position``; caches of the rules and units it has looked up. A ``brief``
+    question only counts: the same items are found, but what costs most and a count does not
+    need — the officials charged where they are not what makes an item, the events cited
+    for a hazard, the names — is left out."""
 
     db: SQL
     within: Within | None
     at: str
     position: int
+    brief: bool = False
 
     def __post_init__(self) -> None:
         self._rules: dict[tuple[str, str], RuleSet] = {}
+        self._keys: frozenset[str] | None = None
+
+    async def may_apply(self, key: str) -> bool:
+        """False when neither the baseline nor any policy known sets ``key``: a local rule
+        nobody adopted makes nothing overdue, and its kind need read nothing to say so."""
+        if self._keys is None:
+            self._keys = await keys_adopted(self.db, self.position)
+        return key in self._keys
 
     def scope_sql(self, column: str) -> tuple[str, list[Any]]:
         if self.within is None:
@@ -44,6 +56,21 @@ class Ask:
                 self._rules[(unit, moment)] = rules
         return {u: self._rules[(u, moment)] for u in dict.fromkeys(unit_ids)}
 
+    async def holders(
+        self, unit_ids: Iterable[str], roles: Sequence[str], at: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Who holds ``roles`` at each unit at ``at`` (default: the moment asked about), as
+        known at the position asked about."""
+        by_unit: dict[str, list[dict[str, Any]]] = {}
+        wanted = list(dict.fromkeys(unit_ids))
+        for holding in await holders_of(self.db, wanted, at or self.at, self.position, roles):
+            by_unit.setdefault(holding["target"], []).append(holding)
+        return by_unit
+
+    async def charged(self, unit_ids: Iterable[str], roles: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Who an item of each unit is charged to (``holders``) — left out of a brief question."""
+        return {} if self.brief else await self.holders(unit_ids, roles)
+
 
 def responsible(holding: dict[str, Any]) -> dict[str, Any]:
     """A holding as an overdue item names it."""
@@ -51,15 +78,6 @@ def responsible(holding: dict[str, Any]) -> dict[str, Any]:
     out = {k: holding.get(k) for k in keys}
     out["events"] = holding.get("events", [])
     return out
-
-
-async def holders_by_unit(
-    db: SQL, unit_ids: Iterable[str], at: str, position: int, roles: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
-    by_unit: dict[str, list[dict[str, Any]]] = {}
-    for holding in await holders_of(db, list(dict.fromkeys(unit_ids)), at, position, roles):
-        by_unit.setdefault(holding["target"], []).append(holding)
-    return by_unit
 
 
 def item(

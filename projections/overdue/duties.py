@@ -18,7 +18,7 @@ from typing import Any
 from projections.activity import last_visits, led_inspections
 from projections.calendar import CHINA, Period, cadence, day_end, last_ended, parse_period
 from projections.duty import GROUP_ROLES
-from projections.overdue.common import Ask, holders_by_unit, item, responsible
+from projections.overdue.common import Ask, item, responsible
 from projections.registry import rule_citation, subtree_at
 from projections.timekeys import from_key
 
@@ -63,6 +63,8 @@ def _report_due(at: str, day: int) -> tuple[Period, str]:
 
 
 async def periodic_reports(ask: Ask) -> list[dict[str, Any]]:
+    if not await ask.may_apply("monthly_report_day"):
+        return []
     units = await _units(ask, ("township", "department", "county", "dev_zone", "village", "enterprise"))
     rules = await ask.rules(units)
     out = []
@@ -89,7 +91,7 @@ async def periodic_reports(ask: Ask) -> list[dict[str, Any]]:
             continue
         policy = rule_citation(rules[unit_id], "monthly_report_day")
         policy["monthly_report_kinds"] = list(kinds)
-        holders = await holders_by_unit(ask.db, [unit_id], ask.at, ask.position, ("principal",))
+        holders = await ask.charged([unit_id], ("principal",))
         out.append(
             item(
                 "periodic_report",
@@ -121,14 +123,16 @@ async def _kind(ask: Ask, unit_id: str) -> str | None:
 
 
 async def covering_visits(ask: Ask) -> list[dict[str, Any]]:
+    if not await ask.may_apply("covering_visit_days"):
+        return []
     counties = await _units(ask, ("county", "dev_zone"))
-    covered = await holders_by_unit(ask.db, counties, ask.at, ask.position, ("covers",))
+    covered = await ask.holders(counties, ("covers",))
     pairs = [(c, h) for c in counties for h in covered.get(c, []) if h["holder_kind"] == "unit"]
     if not pairs:
         return []
     rules = await ask.rules(counties)
     groups = list(dict.fromkeys(h["holder"] for _, h in pairs))
-    members = await holders_by_unit(ask.db, groups, ask.at, ask.position, GROUP_ROLES)
+    members = await ask.holders(groups, GROUP_ROLES)
     out = []
     for county, covering in pairs:
         days = rules[county].get("covering_visit_days")
@@ -167,6 +171,8 @@ async def covering_visits(ask: Ask) -> list[dict[str, Any]]:
 
 
 async def principal_inspections(ask: Ask) -> list[dict[str, Any]]:
+    if not await ask.may_apply("principal_inspection_days"):
+        return []
     enterprises = await _units(ask, ("enterprise",))
     rules = await ask.rules(enterprises)
     bound = [e for e in enterprises if rules[e].get("principal_inspection_days") is not None]
@@ -177,7 +183,7 @@ async def principal_inspections(ask: Ask) -> list[dict[str, Any]]:
     for kind in sorted(kinds):
         period = last_ended(ask.at, kind)
         units = [e for e in bound if cadence(int(rules[e].get("principal_inspection_days"))) == kind]
-        principals = await holders_by_unit(ask.db, units, period.last_instant, ask.position, ("principal",))
+        principals = await ask.holders(units, at=period.last_instant, roles=("principal",))
         led = await led_inspections(ask.db, list(principals), period.start, period.end, ask.position)
         for unit_id in units:
             for principal in principals.get(unit_id, []):

@@ -19,8 +19,8 @@ from typing import Any
 
 from ledger.labels import label
 from projections.calendar import cadence, last_ended
-from projections.hazards import AWAITING_RECTIFICATION, Which, hazard_events, latest
-from projections.overdue.common import Ask, holders_by_unit, item, responsible
+from projections.hazards import AWAITING_RECTIFICATION, OVERDUE_SQL, Which, hazard_events, latest
+from projections.overdue.common import Ask, item, responsible
 from projections.registry import Within, names_at, national_citation, rule_citation
 
 __all__ = ["hazard_progress", "hazards"]
@@ -30,23 +30,30 @@ _COLUMNS = (
     "t.assigned_by, t.assigned_position, t.supervision_level, t.supervisor, t.rectified_at, t.rectified_by, "
     "h.description"
 )
+#: what a brief question needs: the first five of ``_COLUMNS``, all in one index
+_BRIEF = "t.hazard_id, t.unit_id, t.severity, t.state, t.deadline"
+
+
+def _kind(state: str) -> str:
+    return "hazard" if state in AWAITING_RECTIFICATION else "hazard_verification"
 
 
 async def hazards(ask: Ask, kinds: set[str]) -> list[dict[str, Any]]:
     sql, args = latest(
-        _COLUMNS,
+        _BRIEF if ask.brief else _COLUMNS,
         ask.position,
         ask.at,
         Which(within=ask.within),
-        "t.state IN ('assigned', 'verification_failed', 'rectified') AND t.deadline < ?",
+        f"t.state IN ({OVERDUE_SQL}) AND t.deadline < ?",
         [ask.at],
     )
-    rows = await ask.db.fetch(sql, *args)
-    rows = [r for r in rows if ("hazard" if r[3] in AWAITING_RECTIFICATION else "hazard_verification") in kinds]
+    rows = [r for r in await ask.db.fetch(sql, *args) if _kind(r[3]) in kinds]
+    if ask.brief:
+        return [item(_kind(r[3]), f"hazard:{r[0]}", r[1], r[4], ask.at, [], {}, []) for r in rows]
     if not rows:
         return []
     events = await hazard_events(ask.db, [r[0] for r in rows], ask.at, ask.position)
-    holders = await holders_by_unit(ask.db, {r[1] for r in rows}, ask.at, ask.position, ("territorial", "covers"))
+    holders = await ask.charged({r[1] for r in rows}, ("territorial", "covers"))
     names = await names_at(ask.db, {x for r in rows for x in (r[6], r[7], r[10]) if x}, ask.at, ask.position)
     out = []
     for (
@@ -119,6 +126,8 @@ def _person(role: str, holder: str | None, names: dict[str, str], event: dict[st
 
 async def hazard_progress(ask: Ask) -> list[dict[str, Any]]:
     """Townships and departments without their half-monthly progress report (枣庄 五)."""
+    if not await ask.may_apply("hazard_progress_days"):
+        return []
     scope, scope_args = ask.scope_sql("v.unit_id")
     owers = await ask.db.fetch(
         "SELECT v.unit_id, v.kind FROM unit_versions v WHERE v.kind IN ('township', 'department') "
@@ -158,7 +167,7 @@ async def hazard_progress(ask: Ask) -> list[dict[str, Any]]:
         )
         if submitted:
             continue
-        holders = await holders_by_unit(ask.db, [unit_id], ask.at, ask.position, ("principal",))
+        holders = await ask.charged([unit_id], ("principal",))
         out.append(
             item(
                 "hazard_progress",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.registry.fold import RegistryProjector
-from projections.registry.policies import national_citation, rule_citation, rules_at
+from projections.registry.policies import keys_adopted, national_citation, rule_citation, rules_at
 from projections.registry.queries import (
     UnknownUnit,
     Within,
@@ -26,6 +26,7 @@ __all__ = [
     "chain_at",
     "children_at",
     "in_subtree",
+    "keys_adopted",
     "names_at",
     "national_citation",
     "people_at",

@@ -10,11 +10,11 @@ from typing import Any
 
 import orjson
 
-from ledger.domain.policy import BASELINE_SOURCES, AdoptedRules, RuleSet, resolve_rules
+from ledger.domain.policy import BASELINE_RULES, BASELINE_SOURCES, AdoptedRules, RuleSet, resolve_rules
 from ledger.store.sql import SQL
 from projections.bitemporal import chunks
 
-__all__ = ["national_citation", "rule_citation", "rules_at"]
+__all__ = ["keys_adopted", "national_citation", "rule_citation", "rules_at"]
 
 
 async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> dict[str, RuleSet]:
@@ -50,6 +50,18 @@ async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> 
             cache[key] = resolve_rules([AdoptedRules(r[4], r[5], orjson.loads(r[6]), r[7]) for r in ordered])
         out[unit] = cache[key]
     return out
+
+
+async def keys_adopted(db: SQL, position: int) -> frozenset[str]:
+    """Every rule key the baseline or any policy known at ``position`` sets (with the keys
+    that come with them), wherever and whenever: a local rule whose key is not among them
+    applies nowhere, and a question about it need read nothing to say so."""
+    rows = await db.fetch("SELECT policy_id, basis, rules FROM policies WHERE position <= ?", position)
+    keys = set(BASELINE_RULES)
+    for policy_id, basis, rules in rows:
+        alone = resolve_rules([AdoptedRules(policy_id, basis, orjson.loads(rules))])
+        keys.update(k for k in alone.values if alone.get(k) is not None)
+    return frozenset(keys)
 
 
 def rule_citation(rules: RuleSet, key: str, value: Any = None) -> dict[str, Any]:

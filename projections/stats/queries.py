@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.labels import label
 from ledger.store.sql import SQL
-from projections.hazards import OVERDUE_STATES, Which, latest
+from projections.hazards import OVERDUE_SQL, Which, latest
 from projections.registry import Within
 
 __all__ = ["stats"]
@@ -32,33 +32,42 @@ async def stats(db: SQL, scope: str | None, from_: str | None, to: str, position
     scope_sql = f" AND {within.sql('unit_id')}" if within else ""
     accident_scope = f" AND {within.sql('a.unit_id')}" if within else ""
     scope_args = within.args if within else []
-    sql, args = latest(
+    # counted by the database: one row per combination, never one per hazard
+    states, args = latest(
         "t.state, t.severity, t.supervision_level, t.deadline, t.reported_at", position, to, Which(within=within)
     )
-    rows = await db.fetch(sql, *args)
+    rows = await db.fetch(
+        "SELECT state, severity, supervision_level, "
+        f"CASE WHEN state IN ({OVERDUE_SQL}) AND deadline < ? THEN 1 ELSE 0 END, "
+        "CASE WHEN reported_at >= ? AND reported_at < ? THEN 1 ELSE 0 END, COUNT(*) "
+        f"FROM ({states}) h GROUP BY state, severity, supervision_level, 4, 5",
+        to,
+        start,
+        to,
+        *args,
+    )
     by_state = dict.fromkeys(STATES, 0)
     by_severity: dict[str, dict[str, int]] = {}
     listed: dict[str, int] = {}
     listed_open: dict[str, int] = {}
-    overdue = reported_in_period = handed_over = rectified = 0
-    for state, severity, level, deadline, reported_at in rows:
-        by_state[state] = by_state.get(state, 0) + 1
+    total = overdue = reported_in_period = handed_over = rectified = 0
+    for state, severity, level, late, in_period, counted in rows:
+        n = int(counted)
+        total += n
+        by_state[state] = by_state.get(state, 0) + n
         sev = by_severity.setdefault(severity, {"total": 0, "open": 0, "closed": 0})
-        sev["total"] += 1
-        sev["closed" if state == "closed" else "open"] += 1
+        sev["total"] += n
+        sev["closed" if state == "closed" else "open"] += n
         if state != "reported":
-            handed_over += 1
+            handed_over += n
         if state in RECTIFIED:
-            rectified += 1
-        if state in OVERDUE_STATES and deadline is not None and deadline < to:
-            overdue += 1
-        if start <= reported_at < to:
-            reported_in_period += 1
+            rectified += n
+        overdue += n * int(late)
+        reported_in_period += n * int(in_period)
         if level is not None and severity == "major":
-            listed[level] = listed.get(level, 0) + 1
+            listed[level] = listed.get(level, 0) + n
             if state != "closed":
-                listed_open[level] = listed_open.get(level, 0) + 1
-    total = len(rows)
+                listed_open[level] = listed_open.get(level, 0) + n
     accident_rows = await db.fetch(
         "SELECT f.grade, COUNT(*), SUM(f.deaths), SUM(f.serious_injuries), SUM(f.direct_loss_cny) FROM accidents a "
         "JOIN accident_figures f ON f.accident_id = a.accident_id AND f.position = (SELECT MAX(x.position) FROM "

@@ -259,3 +259,28 @@ async def test_every_item_names_its_policy_or_national_text(db_url: str) -> None
             assert item["deadline"] < at
             assert item["overdue_by"]["minutes"] > 0
             assert item["kind_label"]
+
+
+async def test_a_brief_question_finds_the_same_items_without_who_or_what(db_url: str) -> None:
+    """The dashboard's counts (``brief``): the same items as the overdue list — every kind,
+    the local ones switched on — without the costly parts: no hazard names who it is charged
+    to or cites its events, no item names its unit."""
+    policies = [
+        _policy("POL-371302-PROGRESS", "371302", {"hazard_progress_days": 15}, "2019-11-01T00:00:00+08:00"),
+        _policy("POL-371300-MONTHLY", "371300", {"monthly_report_day": 1}, "2019-10-01T00:00:00+08:00"),
+        _policy("POL-LANSHAN", "371312", {"principal_inspection_days": 31}, "2019-10-01T00:00:00+08:00"),
+    ]
+    async with ledger_with(db_url, [*sample_events(), *policies]) as (store, _runner):
+        db = store.backend
+        kinds: set[str] = set()
+        for at in ("2019-11-04T09:00:00+08:00", "2019-11-20T00:00:00+08:00", "2019-12-02T00:00:00+08:00"):
+            for scope in (None, "371302"):
+                full = await overdue(db, scope, k(at), HEAD + 3)
+                brief = await overdue(db, scope, k(at), HEAD + 3, brief=True)
+                shape = ("kind", "subject", "unit_id", "deadline")
+                assert [tuple(i[f] for f in shape) for i in brief] == [tuple(i[f] for f in shape) for i in full]
+                assert all(i["unit_name"] is None for i in brief)
+                hazards = [i for i in brief if i["kind"] in ("hazard", "hazard_verification")]
+                assert all(i["responsible"] == [] and i["events"] == [] for i in hazards)
+                kinds |= {i["kind"] for i in full}
+        assert kinds == set(KINDS) - {"accident_report", "hazard_verification"}, kinds  # the sample has none
