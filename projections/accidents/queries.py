@@ -13,6 +13,7 @@ sensitive.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -214,8 +215,8 @@ async def escalation(
     came (the first report to a unit at that level), and how late."""
     reports = [s for s in steps if s["type"] == "accident.reported" and (at is None or s["occurred_at"] <= at)]
     reached: dict[str, dict[str, Any]] = {}
-    for step in reports:
-        level = await unit_level(db, step["to_unit"], step["occurred_at"], position)
+    levels = await asyncio.gather(*(unit_level(db, s["to_unit"], s["occurred_at"], position) for s in reports))
+    for step, level in zip(reports, levels, strict=True):
         if level is not None and level not in reached:
             reached[level] = step
     minutes = int(rules.get("escalation_minutes"))

@@ -15,14 +15,16 @@ in force for the county (the hazard's unit) on the day concerned.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ledger.domain.policy import RuleSet
 from projections.base import cite
 from projections.bitemporal import chunks
-from projections.calendar import CHINA, day_end, months
+from projections.calendar import CHINA, Period, day_end, months
 from projections.findings.context import COUNTY_KINDS, Context, unit_subject
 from projections.hazards import Which, latest
+from projections.registry import keys_adopted
 from projections.timekeys import from_key
 
 __all__ = ["cycle_580"]
@@ -33,14 +35,19 @@ COLLECTION_KINDS = ("half_month_hazard", "monthly")
 async def cycle_580(ctx: Context) -> list[dict[str, Any]]:
     if not ctx.may_apply("cycle_580"):
         return []
-    out: list[dict[str, Any]] = []
     counties = await _covered(ctx, "'county', 'dev_zone'")
     cities = await _covered(ctx, "'city'")  # the listing is the city's: none covered, none to judge
-    for month in months(ctx.period.start, ctx.period.end):
-        local = from_key(month.start).astimezone(CHINA)
-        out += await _collection(ctx, counties, month.label, local.year, local.month)
-        if cities:
-            out += await _listing(ctx, month.label, local.year, local.month)
+    # the months judged apart, side by side
+    asked = months(ctx.period.start, ctx.period.end)
+    found = await asyncio.gather(*(_month(ctx, counties, bool(cities), month) for month in asked))
+    return [f for part in found for f in part]
+
+
+async def _month(ctx: Context, counties: list[str], listing: bool, month: Period) -> list[dict[str, Any]]:
+    local = from_key(month.start).astimezone(CHINA)
+    out = await _collection(ctx, counties, month.label, local.year, local.month)
+    if listing:
+        out += await _listing(ctx, month.label, local.year, local.month)
     return out
 
 
@@ -97,8 +104,8 @@ async def _collection(ctx: Context, counties: list[str], label_: str, year: int,
 async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dict[str, Any]]:
     """Major hazards open after the 30th, never listed, that the 25th had gathered."""
     probe_deadline = day_end(year, month, 30)
-    if probe_deadline > ctx.now:
-        return []
+    if probe_deadline > ctx.now or "cycle_580" not in await keys_adopted(ctx.db, ctx.position, probe_deadline):
+        return []  # not yet due, or no policy in force then holds the cycle anywhere
     sql, args = latest(
         "t.hazard_id, t.unit_id, t.state, t.reported_at, h.position, h.hash",
         ctx.position,

@@ -15,6 +15,7 @@ in force for the enterprise when the exam was taken.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from projections.base import cite
@@ -54,39 +55,44 @@ async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
         ctx.period.start,
         ctx.period.end,
     )
-    out = []
-    for person_id, subject, score, taken_at, pos, hash_ in rows:
-        for post in await held_by(ctx.db, [person_id], taken_at, ctx.position, HEADS):
-            enterprise = await ctx.unit(post["target"], taken_at)
-            if enterprise is None or enterprise["kind"] != "enterprise" or not ctx.covers(post["target"]):
-                continue
-            rules = await ctx.rules(post["target"], taken_at)
-            if not rules.get("exam_failure_removal"):
-                continue
-            if enterprise["industry"] in NOT_KEY_INDUSTRIES:
-                continue  # 其他重点行业领域: not a key industry the notice speaks of
-            tier = "exam.removal" if enterprise["industry"] in EMERGENCY_SUPERVISED else "exam.removal_proposed"
-            detail = {
-                "subject": subject,
-                "score": score,
-                "taken_at": taken_at,
-                "enterprise": enterprise["unit_id"],
-                "enterprise_name": enterprise["name"],
-                "industry": enterprise["industry"],
-                "industry_label": enterprise["industry_label"],
-                "post": post["role"],
-                "post_label": post["role_label"],
-                "assignment_id": post["assignment_id"],
-            }
-            subject_ = {
-                "kind": "person",
-                "id": person_id,
-                "name": post["holder_name"],
-                "title": post["holder_title"],
-                "role": post["role"],
-                "role_label": post["role_label"],
-            }
-            evidence = [cite(pos, hash_, "exam.taken"), *holder_refs([post])]
-            policy = ctx.citation(rules, "exam_failure_removal")
-            out.append(await ctx.finding(tier, subject_, post["target"], policy, evidence, detail))
+    # each failed exam judged apart (a few look-ups each), side by side
+    return [f for found in await asyncio.gather(*(_judge(ctx, row) for row in rows)) for f in found]
+
+
+async def _judge(ctx: Context, row: tuple[Any, ...]) -> list[dict[str, Any]]:
+    person_id, subject, score, taken_at, pos, hash_ = row
+    out: list[dict[str, Any]] = []
+    for post in await held_by(ctx.db, [person_id], taken_at, ctx.position, HEADS):
+        enterprise = await ctx.unit(post["target"], taken_at)
+        if enterprise is None or enterprise["kind"] != "enterprise" or not ctx.covers(post["target"]):
+            continue
+        rules = await ctx.rules(post["target"], taken_at)
+        if not rules.get("exam_failure_removal"):
+            continue
+        if enterprise["industry"] in NOT_KEY_INDUSTRIES:
+            continue  # 其他重点行业领域: not a key industry the notice speaks of
+        tier = "exam.removal" if enterprise["industry"] in EMERGENCY_SUPERVISED else "exam.removal_proposed"
+        detail = {
+            "subject": subject,
+            "score": score,
+            "taken_at": taken_at,
+            "enterprise": enterprise["unit_id"],
+            "enterprise_name": enterprise["name"],
+            "industry": enterprise["industry"],
+            "industry_label": enterprise["industry_label"],
+            "post": post["role"],
+            "post_label": post["role_label"],
+            "assignment_id": post["assignment_id"],
+        }
+        subject_ = {
+            "kind": "person",
+            "id": person_id,
+            "name": post["holder_name"],
+            "title": post["holder_title"],
+            "role": post["role"],
+            "role_label": post["role_label"],
+        }
+        evidence = [cite(pos, hash_, "exam.taken"), *holder_refs([post])]
+        policy = ctx.citation(rules, "exam_failure_removal")
+        out.append(await ctx.finding(tier, subject_, post["target"], policy, evidence, detail))
     return out

@@ -9,6 +9,7 @@ after it ends, when the campaign that set the consequences (临沂's, to 12-31) 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from typing import Any
@@ -44,8 +45,9 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
         if ctx.period.start <= quarter.start and quarter.end <= ctx.period.end:
             latest[(row[0], row[1])] = row  # a later score of the same unit and period replaces it
     groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for row in latest.values():
-        city = await ctx.nearest(row[0], ("city",), row[5])
+    scored_rows = list(latest.values())
+    cities = await asyncio.gather(*(ctx.nearest(row[0], ("city",), row[5]) for row in scored_rows))
+    for row, city in zip(scored_rows, cities, strict=True):
         if city is not None:
             groups[(row[1], row[2], city)].append(row)
     out = []

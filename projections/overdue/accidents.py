@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from projections.accidents import accident_rows, accident_steps, escalation, report_stages
@@ -24,20 +25,30 @@ async def accident_reports(ask: Ask, kinds: set[str]) -> list[dict[str, Any]]:
     if not accidents:
         return []
     steps = await accident_steps(ask.db, [a["accident_id"] for a in accidents], ask.position)
+    # each accident judged by the rules where and when it happened; asked side by side (a few
+    # queries each, independent of one another: on PostgreSQL they share the pool)
+    asked = await asyncio.gather(*(ask.rules([a["unit_id"]], a["occurred_at"]) for a in accidents))
+    rules = [found[a["unit_id"]] for found, a in zip(asked, accidents, strict=True)]
+    levels: list[list[dict[str, Any]]] = [[] for _ in accidents]
+    if "accident_escalation" in kinds:
+        levels = list(
+            await asyncio.gather(
+                *(
+                    escalation(ask.db, a, steps[a["accident_id"]], r, ask.at, ask.position)
+                    for a, r in zip(accidents, rules, strict=True)
+                )
+            )
+        )
     out: list[dict[str, Any]] = []
-    holders: dict[str, list[dict[str, Any]]] = {}
     pending: list[tuple[dict[str, Any], dict[str, Any], str]] = []
-    for found in accidents:
-        rules = (await ask.rules([found["unit_id"]], found["occurred_at"]))[found["unit_id"]]
-        mine = steps[found["accident_id"]]
+    for found, found_rules, found_levels in zip(accidents, rules, levels, strict=True):
         if "accident_report" in kinds:
-            for stage in report_stages(found, mine, rules, ask.at):
+            for stage in report_stages(found, steps[found["accident_id"]], found_rules, ask.at):
                 if stage["reported_at"] is None and stage["due_at"] is not None and stage["due_at"] < ask.at:
                     pending.append((found, stage, "accident_report"))
-        if "accident_escalation" in kinds:
-            for level in await escalation(ask.db, found, mine, rules, ask.at, ask.position):
-                if level["reported_at"] is None and level["due_at"] is not None and level["due_at"] < ask.at:
-                    pending.append((found, level, "accident_escalation"))
+        for level in found_levels:
+            if level["reported_at"] is None and level["due_at"] is not None and level["due_at"] < ask.at:
+                pending.append((found, level, "accident_escalation"))
     units = {f["unit_id"] for f, _, _ in pending}
     holders = await ask.charged(units, ("principal", "territorial", "covers"))
     passers = {d["received_below_by"] for _, d, k in pending if k == "accident_escalation" and d["received_below_by"]}

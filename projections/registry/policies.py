@@ -52,13 +52,18 @@ async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> 
     return out
 
 
-async def keys_adopted(db: SQL, position: int) -> frozenset[str]:
+async def keys_adopted(db: SQL, position: int, at: str | None = None) -> frozenset[str]:
     """Every rule key the baseline or any policy known at ``position`` sets (with the keys
-    that come with them), wherever and whenever: a local rule whose key is not among them
-    applies nowhere, and a question about it need read nothing to say so."""
-    rows = await db.fetch("SELECT policy_id, basis, rules FROM policies WHERE position <= ?", position)
+    that come with them), anywhere — in force at ``at`` when given, else at any time: a local
+    rule whose key is not among them applies nowhere (then), and a question about it need
+    read nothing to say so."""
+    sql = "SELECT policy_id, basis, rules FROM policies WHERE position <= ?"
+    args: list[Any] = [position]
+    if at is not None:
+        sql += " AND valid_from <= ? AND ? < valid_to"
+        args += [at, at]
     keys = set(BASELINE_RULES)
-    for policy_id, basis, rules in rows:
+    for policy_id, basis, rules in await db.fetch(sql, *args):
         alone = resolve_rules([AdoptedRules(policy_id, basis, orjson.loads(rules))])
         keys.update(k for k in alone.values if alone.get(k) is not None)
     return frozenset(keys)
