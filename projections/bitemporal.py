@@ -111,8 +111,4 @@ class Believed:
         if closes:
             where = " AND ".join(f"{c} = ?" for c in (self.key, *self._row_key_columns, "recorded_from"))
             await tx.executemany(f"UPDATE {self.table} SET recorded_to = ? WHERE {where}", closes)
-        if inserts:
-            columns = (self.key, "recorded_from", "recorded_to", *self.columns)
-            await tx.executemany(
-                f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", inserts
-            )
+        await tx.insert(self.table, (self.key, "recorded_from", "recorded_to", *self.columns), inserts)

@@ -2,7 +2,9 @@
 
 Each projector keeps its own tracked position. One loop reads the log a page at a time
 (through the store's subscription) and hands each projector the events it folds and has
-not seen, in one transaction per page together with every new position.
+not seen, in a transaction that also advances that projector's position. Projectors own
+disjoint tables, so on PostgreSQL they fold a page side by side, each in a transaction of
+its own (``Backend.fold_concurrency``); on SQLite one transaction holds them all.
 
 Honest reads (SPEC §2): a read that must reflect position P waits until the read models
 have folded P (``wait_for``) — woken at once when this process folds, polling the tracked
@@ -126,19 +128,42 @@ class ProjectionRunner:
             await self._apply_page_locked(events)
 
     async def _apply_page_locked(self, events: list[StoredEvent]) -> None:
-        """One transaction for the page: every projector behind it folds its events, and
-        every tracked position advances with them (or none does)."""
+        """Each projector behind the page folds its events and advances its tracked position
+        in one transaction (or does neither). Projectors own disjoint tables: where the backend
+        allows (``fold_concurrency``), they fold side by side, each in a transaction of its own;
+        otherwise one transaction holds them all."""
         last = events[-1].position
         behind = [p for p in self.projectors if self._positions[p.name] < last]
         if not behind:
             return
+        width = self.store.backend.fold_concurrency
+        groups = [behind] if width <= 1 else [[p] for p in behind]
+        gate = asyncio.Semaphore(max(1, width))
+
+        async def fold(group: list[Projector]) -> None:
+            async with gate:
+                await self._fold_group(group, events, last)
+
+        outcomes = await asyncio.gather(*(fold(g) for g in groups), return_exceptions=True)
+        self._folded.set()  # whatever committed is readable now
+        self._folded = asyncio.Event()
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:
+            raise next((f for f in failures if isinstance(f, _Stale)), failures[0])
+
+    async def _fold_group(self, group: list[Projector], events: list[StoredEvent], last: int) -> None:
         async with self.store.backend.transaction() as tx:
+            names = [p.name for p in group]
             stored: dict[str, int] = {
-                n: int(p) for n, p in await tx.fetch("SELECT name, position FROM projection_positions")
+                n: int(p)
+                for n, p in await tx.fetch(
+                    f"SELECT name, position FROM projection_positions WHERE name IN ({', '.join('?' * len(names))})",
+                    *names,
+                )
             }
-            if any(int(stored.get(p.name, 0)) > self._positions[p.name] for p in behind):
+            if any(stored.get(p.name, 0) > self._positions[p.name] for p in group):
                 raise _Stale()  # never fold a page twice, even if two processes ever did fold at once
-            for projector in behind:
+            for projector in group:
                 done = self._positions[projector.name]
                 relevant = [e for e in events if e.position > done and e.type in projector.types]
                 if relevant:
@@ -146,12 +171,10 @@ class ProjectionRunner:
             await tx.executemany(
                 "INSERT INTO projection_positions (name, position) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                [(projector.name, last) for projector in behind],
+                [(name, last) for name in names],
             )
-        for projector in behind:
+        for projector in group:
             self._positions[projector.name] = last
-        self._folded.set()
-        self._folded = asyncio.Event()
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Fold everything up to the head as it is now; return that position."""

@@ -95,6 +95,9 @@ class Backend(ABC):
     kind: str
     #: the Merkle tiles' write hook, called by every ``WriteTx.insert`` (ledger/store/tiles.py)
     tiles: TileAppender
+    #: how many read-model transactions may run at once: the projectors fold a page side by
+    #: side up to this many (SQLite has one writer: one transaction a page, for them all)
+    fold_concurrency: int = 1
 
     @abstractmethod
     def write_transaction(self) -> AbstractAsyncContextManager[WriteTx]:

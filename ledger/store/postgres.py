@@ -141,6 +141,10 @@ class _PostgresSQLTx:
         if rows:
             await self._conn.executemany(_numbered(sql), rows)
 
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self._conn.copy_records_to_table(table, records=rows, columns=list(columns))
+
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *args)]
 
@@ -182,6 +186,9 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 class PostgresBackend(Backend):
     kind = "postgres"
+    # each projector in a transaction of its own, on a connection of the pool: the server
+    # folds on several cores while this process prepares the next projector's rows
+    fold_concurrency = 3
 
     def __init__(self, dsn: str, pool: asyncpg.Pool) -> None:
         self.dsn = dsn

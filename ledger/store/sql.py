@@ -23,6 +23,11 @@ class SQLTx(Protocol):
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Add ``rows`` (values in the order of ``columns``) to ``table``: the way for rows
+        that are only ever inserted (PostgreSQL copies them, twice as fast as INSERTs)."""
+        ...
+
     async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
 
 

@@ -101,6 +101,11 @@ class _SQLiteSQLTx:
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await self._b._write(lambda c: c.executemany(sql, rows))
 
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            await self.executemany(sql, rows)
+
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return await self._b._write(lambda c: c.execute(sql, args).fetchall())
 

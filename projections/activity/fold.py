@@ -15,6 +15,19 @@ from projections.timekeys import utc_key
 
 __all__ = ["ActivityProjector"]
 
+_INSPECTION_COLUMNS = (
+    "inspection_id",
+    "unit_id",
+    "kind",
+    "inspectors",
+    "led_by",
+    "result",
+    "hazard_ids",
+    "occurred_at",
+    "position",
+    "hash",
+)
+
 
 class ActivityProjector(Projector):
     name = "activity"
@@ -47,20 +60,10 @@ class ActivityProjector(Projector):
             )
             people = list(dict.fromkeys([*d["inspectors"], *([d["led_by"]] if d.get("led_by") else [])]))
             inspectors.extend((d["inspection_id"], p, d["unit_id"], at, e.position) for p in people)
-        if inspections:
-            await tx.executemany(
-                "INSERT INTO inspections (inspection_id, unit_id, kind, inspectors, led_by, result, hazard_ids, "
-                "occurred_at, position, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                inspections,
-            )
-            await tx.executemany(
-                "INSERT INTO inspection_inspectors (inspection_id, inspector, unit_id, occurred_at, position) "
-                "VALUES (?, ?, ?, ?, ?)",
-                inspectors,
-            )
-        if visits:
-            await tx.executemany(
-                "INSERT INTO visits (visit_id, holder, target, purpose, occurred_at, position, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                visits,
-            )
+        await tx.insert("inspections", _INSPECTION_COLUMNS, inspections)
+        await tx.insert(
+            "inspection_inspectors", ("inspection_id", "inspector", "unit_id", "occurred_at", "position"), inspectors
+        )
+        await tx.insert(
+            "visits", ("visit_id", "holder", "target", "purpose", "occurred_at", "position", "hash"), visits
+        )

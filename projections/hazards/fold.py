@@ -44,15 +44,24 @@ STATE_KEYS = (
     "verifier",
 )
 _T_COLUMNS = ("hazard_id", "position", "hash", "occurred_at", "type", *STATE_KEYS)
-_INSERT_T = f"INSERT INTO hazard_transitions ({', '.join(_T_COLUMNS)}) VALUES ({', '.join('?' * len(_T_COLUMNS))})"
 _C_COLUMNS = (*_T_COLUMNS, "max_occurred_at")
 _UPSERT_C = (
     f"INSERT INTO hazard_current ({', '.join(_C_COLUMNS)}) VALUES ({', '.join('?' * len(_C_COLUMNS))}) "
     f"ON CONFLICT (hazard_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _C_COLUMNS[1:])}"
 )
-_INSERT_H = (
-    "INSERT INTO hazards (hazard_id, unit_id, severity, source, description, category, location, inspection_id, "
-    "found_by, reported_at, position, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_H_COLUMNS = (
+    "hazard_id",
+    "unit_id",
+    "severity",
+    "source",
+    "description",
+    "category",
+    "location",
+    "inspection_id",
+    "found_by",
+    "reported_at",
+    "position",
+    "hash",
 )
 
 
@@ -129,10 +138,9 @@ class HazardsProjector(Projector):
             transitions.append((d["hazard_id"], e.position, e.hash, at, e.type, *(state[k] for k in STATE_KEYS)))
             if state["state"] == "closed":
                 closed.append(d["hazard_id"])
-        if reported:
-            await tx.executemany(_INSERT_H, reported)
+        await tx.insert("hazards", _H_COLUMNS, reported)
+        await tx.insert("hazard_transitions", _T_COLUMNS, transitions)
         if transitions:
-            await tx.executemany(_INSERT_T, transitions)
             latest: dict[str, tuple[Any, ...]] = {}
             for row in transitions:  # in log order: the last row of a hazard is its latest
                 latest[row[0]] = row

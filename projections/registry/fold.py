@@ -190,9 +190,12 @@ class _Page:
                 self.facts.setdefault((entity, entity_id), [])
             await (self.units if entity == "unit" else self.people).load(self.tx, ids)
         await self.tree.load(self.tx, sorted((parents - set(new_units)) | {i for e, i in touched if e == "unit"}))
+        # what this page registers has nothing stored yet (a registration comes first)
         for entity_id in new_units:
             self.units.rows.setdefault(entity_id, [])
             self.tree.rows.setdefault(entity_id, [])
+        for entity_id in (i for e, i in registered if e == "person"):
+            self.people.rows.setdefault(entity_id, [])
         # units that named a unit of this page as their parent before it was registered
         for chunk in chunks(new_units):
             rows = await self.tx.fetch(
@@ -292,9 +295,9 @@ class _Page:
 
     async def flush(self) -> None:
         if self.new_facts:
-            await self.tx.executemany(
-                "INSERT INTO registry_facts (entity, entity_id, position, hash, type, valid_from, changes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            await self.tx.insert(
+                "registry_facts",
+                ("entity", "entity_id", "position", "hash", "type", "valid_from", "changes"),
                 [
                     (
                         entity,
