@@ -18,7 +18,7 @@ from ledger.store.sql import SQL
 from projections.calendar import Period
 from projections.duty import holders_of
 from projections.findings.rules import RULES
-from projections.registry import chain_at, keys_adopted, rule_citation, rules_at, subtree_at, units_at
+from projections.registry import chain_at, chains_at, keys_adopted, rule_citation, rules_at, subtree_at, units_at
 
 __all__ = ["Context", "holder_refs", "holder_subject", "unit_subject"]
 
@@ -71,7 +71,16 @@ class Context:
 
     async def nearest(self, unit_id: str, kinds: Sequence[str], at: str) -> str | None:
         """The nearest unit at or above ``unit_id`` of one of ``kinds``, in the tree at ``at``."""
-        return next((u["unit_id"] for u in await self.chain(unit_id, at) if u["kind"] in kinds), None)
+        return (await self.nearest_many([unit_id], kinds, at))[unit_id]
+
+    async def nearest_many(self, unit_ids: Iterable[str], kinds: Sequence[str], at: str) -> dict[str, str | None]:
+        """``nearest`` of each of ``unit_ids`` (the chains not seen yet read at once)."""
+        wanted = list(dict.fromkeys(unit_ids))
+        missing = [u for u in wanted if (u, at) not in self._chains]
+        if missing:
+            for unit_id, chain in (await chains_at(self.db, missing, at, self.position)).items():
+                self._chains[(unit_id, at)] = chain
+        return {u: next((c["unit_id"] for c in self._chains[(u, at)] if c["kind"] in kinds), None) for u in wanted}
 
     async def unit(self, unit_id: str, at: str) -> dict[str, Any] | None:
         if (unit_id, at) not in self._units:

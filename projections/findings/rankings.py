@@ -9,7 +9,6 @@ after it ends, when the campaign that set the consequences (临沂's, to 12-31) 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import defaultdict
 from typing import Any
@@ -45,10 +44,15 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
         if ctx.period.start <= quarter.start and quarter.end <= ctx.period.end:
             latest[(row[0], row[1])] = row  # a later score of the same unit and period replaces it
     groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
-    scored_rows = list(latest.values())
-    cities = await asyncio.gather(*(ctx.nearest(row[0], ("city",), row[5]) for row in scored_rows))
-    for row, city in zip(scored_rows, cities, strict=True):
-        if city is not None:
+    by_time: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in latest.values():  # a quarter's scores come together: one read of their cities
+        by_time[row[5]].append(row)
+    cities: dict[tuple[str, str], str | None] = {}
+    for scored_at, rows_then in by_time.items():
+        found = await ctx.nearest_many([r[0] for r in rows_then], ("city",), scored_at)
+        cities.update(((unit, scored_at), city) for unit, city in found.items())
+    for row in latest.values():
+        if (city := cities[(row[0], row[5])]) is not None:
             groups[(row[1], row[2], city)].append(row)
     out = []
     for (label_, scope, city), scored in sorted(groups.items()):
