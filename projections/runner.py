@@ -244,11 +244,12 @@ class ProjectionRunner:
             if name not in known:
                 raise UnknownProjection(name, known)
         await self.load_positions()
-        for projector in self.projectors:
-            if names and projector.name not in names:
-                continue
+        rebuilt = [p for p in self.projectors if not names or p.name in names]
+        for projector in rebuilt:
             async with self.store.backend.transaction() as tx:
                 await projector.reset(tx)
                 await tx.execute("DELETE FROM projection_positions WHERE name = ?", projector.name)
             self._positions[projector.name] = 0
-        return await self.catch_up(progress)
+        position = await self.catch_up(progress)
+        await self.store.backend.tidy([table for p in rebuilt for table in p.tables])
+        return position

@@ -136,6 +136,12 @@ class Backend(ABC):
         """A plain SQL read, ``?`` placeholders."""
 
     @abstractmethod
+    async def tidy(self, tables: Sequence[str]) -> None:
+        """After ``tables`` were filled anew (a rebuild): the planner's statistics, and on
+        PostgreSQL the visibility map its index-only scans need, brought up to date at once
+        rather than whenever the autovacuum comes by."""
+
+    @abstractmethod
     async def try_fold_lease(self) -> bool:
         """Try to become the one process folding the read models; True when this process holds
         the lease (again). The lease lives as long as this process (or its connection): when

@@ -261,6 +261,27 @@ class PostgresBackend(Backend):
         with _reachable("a read"):
             return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
+    async def tidy(self, tables: Sequence[str]) -> None:
+        # only a table's owner may VACUUM it: a connection of its own, not the pool's (whose
+        # connections act as the service role, which owns nothing); one that may not is said
+        with _reachable("tidying the read models"):
+            conn = await asyncpg.connect(self.dsn)
+            try:
+                foreign = await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename = ANY($1::text[]) AND NOT pg_has_role(current_user, tableowner, 'MEMBER')",
+                    list(tables),
+                )
+                if foreign:
+                    log.warning(
+                        "not the owner of these read models: VACUUM ANALYZE them as their owner",
+                        tables=sorted(r[0] for r in foreign),
+                    )
+                for table in sorted(set(tables) - {r[0] for r in foreign}):
+                    await conn.execute(f"VACUUM (ANALYZE) {table}")  # one at a time, outside a transaction
+            finally:
+                await conn.close()
+
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
     ) -> list[StoredEvent]:

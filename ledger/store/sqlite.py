@@ -219,6 +219,11 @@ class SQLiteBackend(Backend):
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return await self._read(lambda c: c.execute(sql, args).fetchall())
 
+    async def tidy(self, tables: Sequence[str]) -> None:
+        async with self.transaction() as tx:
+            for table in tables:
+                await tx.execute(f"ANALYZE {table}")
+
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()
     ) -> list[StoredEvent]:
