@@ -115,6 +115,7 @@ async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dic
     )
     rows = await ctx.db.fetch(sql, *args)
     rules_then = await ctx.rules_many({r[1] for r in rows}, probe_deadline)
+    await ctx.nearest_many({r[1] for r in rows}, ("city",), probe_deadline)  # their chains, read at once
     out = []
     for hazard_id, unit_id, state, reported_at, pos, hash_ in rows:
         rules = rules_then[unit_id]
