@@ -40,6 +40,8 @@ FOLLOW_PAUSE = 0.05
 POLL_FOLDED = 0.01
 #: how often a process without the folding lease asks for it, and the folder checks it still holds it
 LEASE_RETRY = 1.0
+#: a catch-up that folded this many events tidies the tables after it (``catch_up``)
+TIDY_AFTER = 100_000
 
 
 async def folded_position(backend: Backend, names: Sequence[str]) -> int:
@@ -176,11 +178,23 @@ class ProjectionRunner:
         for projector in group:
             self._positions[projector.name] = last
 
-    async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Fold everything up to the head as it is now; return that position."""
+    async def catch_up(self, progress: Callable[[int], None] | None = None, *, tidy_after: int = TIDY_AFTER) -> int:
+        """Fold everything up to the head as it is now; return that position. Having folded
+        ``tidy_after`` events or more (an import, a first start, a rebuild), tidy the tables
+        (``Backend.tidy``): freshly filled tables without planner statistics are slow until
+        autovacuum comes by — on a city loaded a minute earlier, a responsibility took
+        18 ms at p50 over HTTP instead of 4."""
         if not self._positions:
             await self.load_positions()
         head = (await self.store.head()).position
+        before = dict(self._positions)
+        position = await self._catch_up(head, progress)
+        moved = [p for p in self.projectors if 0 < self._positions[p.name] - before[p.name] >= tidy_after]
+        if moved:
+            await self.store.backend.tidy([table for p in moved for table in p.tables])
+        return position
+
+    async def _catch_up(self, head: int, progress: Callable[[int], None] | None) -> int:
         while self.position() < head:
             events = await self.store.read(after=self.position(), limit=PAGE)
             if not events:
@@ -250,6 +264,4 @@ class ProjectionRunner:
                 await projector.reset(tx)
                 await tx.execute("DELETE FROM projection_positions WHERE name = ?", projector.name)
             self._positions[projector.name] = 0
-        position = await self.catch_up(progress)
-        await self.store.backend.tidy([table for p in rebuilt for table in p.tables])
-        return position
+        return await self.catch_up(progress, tidy_after=0)
