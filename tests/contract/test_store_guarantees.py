@@ -16,25 +16,8 @@ import ledger.store.base as base
 from ledger.decider import AcceptAll
 from ledger.store import EventStore
 from ops.bootstrap import open_ledger
+from tests.contract.dba import raw_sql
 from tests.helpers import unit_event
-
-
-async def _raw_sql(url: str, sql: str) -> None:
-    """Run SQL behind the ledger's back, as the database owner."""
-    if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-
-        def run() -> None:
-            with sqlite3.connect(path) as conn:
-                conn.executescript(sql)
-
-        await asyncio.to_thread(run)
-    else:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
 
 
 @pytest.mark.parametrize("statement", ["UPDATE events SET actor = 'someone else'", "DELETE FROM events"])
@@ -42,7 +25,7 @@ async def test_the_database_refuses_update_and_delete(store: EventStore, db_url:
     """Even the owner, with SQL, cannot rewrite the log: a trigger refuses."""
     await store.append([unit_event("A")])
     with pytest.raises((sqlite3.DatabaseError, asyncpg.PostgresError), match="append-only"):
-        await _raw_sql(db_url, statement)
+        await raw_sql(db_url, statement)
     assert (await store.verify()).ok
 
 
@@ -66,7 +49,7 @@ async def test_truncate_is_refused_even_for_the_owner(pg_url: str) -> None:
     try:
         await ledger.append([unit_event("A")])
         with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await _raw_sql(pg_url, "TRUNCATE events")
+            await raw_sql(pg_url, "TRUNCATE events")
     finally:
         await ledger.close()
 
@@ -83,7 +66,7 @@ async def _tamper(url: str, position: int) -> None:
             "SET session_replication_role = replica;"
             f"UPDATE events SET data = replace(data, '单位', '单立') WHERE position = {position};"
         )
-    await _raw_sql(url, sql)
+    await raw_sql(url, sql)
 
 
 def _ledger_cli(*args: str) -> subprocess.CompletedProcess[str]:

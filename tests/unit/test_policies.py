@@ -11,22 +11,10 @@ import pytest
 from ledger.domain import LOCAL_KEYS, Policy
 from ledger.domain.testing import FakeLedger, proposed
 from ledger.policies import READY, NotAdoptable, PolicyDocumentError, _load, adoption, ready_policy
+from tests.helpers import TEXTS, notice_text
 
-NOTICES = Path(__file__).resolve().parents[1] / "vectors" / "notices"
-#: the short names SPEC and seeds/README.md use → the notice's text
-TEXTS = {
-    "临沂 2019 方案": "000_8b828a066c3eced6.txt",
-    "蓝山 2019 方案": "001_3c30ad2a7714d3e6.txt",
-    "枣庄 2021 通知": "002_dd1337bb7764d5b8.txt",
-    "临沂 2020 总结": "003_1de067e125e6a1d5.txt",
-    "临汾 2020 通知": "004_a7219557abfc38f4.txt",
-}
 ADOPTABLE = sorted(p.policy_id for p in READY.values() if p.adoptable)
 WITHIN_DAYS = {"fatal_accident_sanctions.within_days": 30}
-
-
-def text_of(notice: str) -> str:
-    return (NOTICES / TEXTS[notice]).read_text(encoding="utf-8")
 
 
 def test_the_five_notices_ship_as_policies() -> None:
@@ -47,7 +35,7 @@ def test_every_quote_is_the_notice_s_own_words(policy_id: str) -> None:
     """A rule, the validity, each phase and each "not a rule" quote a sentence found verbatim
     in the notice (the texts as received, tests/vectors/notices)."""
     policy = READY[policy_id]
-    text = text_of(policy.notice)
+    text = notice_text(policy.notice)
     quotes = [policy.validity["quote"], *(s["quote"] for s in policy.sources.values())]
     quotes += [item["quote"] for item in policy.not_rules] + [phase["quote"] for phase in policy.phases]
     assert [q for q in quotes if q not in text] == []
@@ -64,7 +52,7 @@ def test_every_quote_is_the_notice_s_own_words(policy_id: str) -> None:
 def test_the_document_numbers_are_written_as_the_notices_write_them(policy_id: str, number: str) -> None:
     policy = READY[policy_id]
     assert policy.basis == number
-    assert number in text_of(policy.notice)
+    assert number in notice_text(policy.notice)
 
 
 @pytest.mark.parametrize("policy_id", sorted(READY))

@@ -23,18 +23,10 @@ from ledger.domain.validate import SCHEMA_RULE
 from ledger.policies import READY
 from projections.findings.rules import RULES
 from projections.overdue import KINDS
+from tests.helpers import TEXTS, notice_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "rules.md"
-NOTICES = ROOT / "tests" / "vectors" / "notices"
-#: the short names SPEC and seeds/README.md use → the notice's text as received
-TEXTS = {
-    "临沂 2019 方案": "000_8b828a066c3eced6.txt",
-    "蓝山 2019 方案": "001_3c30ad2a7714d3e6.txt",
-    "枣庄 2021 通知": "002_dd1337bb7764d5b8.txt",
-    "临沂 2020 总结": "003_1de067e125e6a1d5.txt",
-    "临汾 2020 通知": "004_a7219557abfc38f4.txt",
-}
 #: the sections of the document, by the English words of their headings
 SECTIONS = {
     "policy": "Policy rule keys",
@@ -171,7 +163,7 @@ def missing_reference(reference: str, tests: bool) -> str | None:
 
 
 def notice_texts() -> dict[str, str]:
-    return {notice: (NOTICES / file).read_text(encoding="utf-8") for notice, file in TEXTS.items()}
+    return {notice: notice_text(notice) for notice in TEXTS}
 
 
 def no_problems(problems: list[str]) -> None:
