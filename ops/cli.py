@@ -170,6 +170,7 @@ async def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
         await runner.load_positions()
         head = (await store.head()).position
         if await store.backend.try_fold_lease():
+            await runner.restore_indexes()
             with progress_bar("projecting", head - runner.position()) as bar:
                 await runner.catch_up(bar.update)
         elif args.once:  # another process folds: wait for it to reach the head

@@ -32,6 +32,9 @@ class Projector(ABC):
     tables: ClassVar[tuple[str, ...]]
     #: the event types it folds; the runner passes it no others
     types: ClassVar[frozenset[str]]
+    #: secondary indexes its fold reads through: a rebuild keeps them (it drops the others
+    #: while it fills the tables, and builds them after: ``Backend.park_indexes``)
+    fold_indexes: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     async def apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,7 +35,17 @@ from ledger.timeutil import format_recorded, utc_now
 if TYPE_CHECKING:
     from ledger.store.tiles import TileAppender
 
-__all__ = ["AppendStep", "Backend", "EventStore", "Head", "StoredRow", "VerifyReport", "WriteTx", "redacted"]
+__all__ = [
+    "AppendStep",
+    "Backend",
+    "EventStore",
+    "Head",
+    "StoredRow",
+    "VerifyReport",
+    "WriteTx",
+    "if_not_exists",
+    "redacted",
+]
 
 log = structlog.get_logger("ledger.store")
 
@@ -140,6 +150,19 @@ class Backend(ABC):
         """After ``tables`` were filled anew (a rebuild): the planner's statistics, and on
         PostgreSQL the visibility map its index-only scans need, brought up to date at once
         rather than whenever the autovacuum comes by."""
+
+    @abstractmethod
+    async def park_indexes(self, tables: Sequence[str], keep: Collection[str]) -> list[str]:
+        """Before ``tables`` are filled from empty (a rebuild): drop their secondary indexes
+        — not the unique ones, which upserts need, nor those named in ``keep``, which a
+        projector reads through while it folds — so that rows go in without updating them.
+        Each definition is stored in ``parked_indexes`` in the same transaction as its drop;
+        return the names parked."""
+
+    @abstractmethod
+    async def restore_indexes(self) -> list[str]:
+        """Build again every parked index (after a rebuild, or one that died half-way); return
+        their names. Cheap when nothing is parked."""
 
     @abstractmethod
     async def try_fold_lease(self) -> bool:
@@ -512,6 +535,15 @@ def _check_row(pos: int, before: int, prev_hash: str, fields: dict[str, Any] | s
     except TypeError as exc:
         return f"unreadable row: {exc}"
     return verify_link(event, prev_hash)
+
+
+def if_not_exists(definition: str) -> str:
+    """``CREATE INDEX name …`` as ``CREATE INDEX IF NOT EXISTS name …``: building a parked index
+    again is safe to repeat (a restore that died after the build, before forgetting it)."""
+    head, sep, rest = definition.partition("INDEX ")
+    if not sep or rest.startswith("IF NOT EXISTS "):
+        return definition
+    return f"{head}INDEX IF NOT EXISTS {rest}"
 
 
 def redacted(url: str) -> str:

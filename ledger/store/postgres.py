@@ -13,7 +13,7 @@ import contextlib
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,9 +22,10 @@ import structlog
 
 from ledger.envelope import StoredEvent
 from ledger.errors import RowsRefused, StoreUnavailable
-from ledger.store.base import Backend, Head, StoredRow, redacted
+from ledger.store.base import Backend, Head, StoredRow, if_not_exists, redacted
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.sql import upsert_sql
 from ledger.store.tiles import TileAppender
 from ledger.tiles import TreeEdge
 
@@ -145,6 +146,17 @@ class _PostgresSQLTx:
         if rows:
             await self._conn.copy_records_to_table(table, records=rows, columns=list(columns))
 
+    async def upsert(
+        self, table: str, columns: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        if not rows:
+            return
+        stage = f"stage_{table}"  # this connection's own, empty between statements
+        await self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        await self._conn.copy_records_to_table(stage, records=rows, columns=list(columns))
+        names = ", ".join(columns)
+        await self._conn.execute(f"{upsert_sql(table, columns, key, f'SELECT {names} FROM {stage}')}; TRUNCATE {stage}")
+
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await self._conn.fetch(_numbered(sql), *args)]
 
@@ -261,10 +273,11 @@ class PostgresBackend(Backend):
         with _reachable("a read"):
             return [tuple(r) for r in await self.pool.fetch(_numbered(sql), *args)]
 
-    async def tidy(self, tables: Sequence[str]) -> None:
-        # only a table's owner may VACUUM it: a connection of its own, not the pool's (whose
-        # connections act as the service role, which owns nothing); one that may not is said
-        with _reachable("tidying the read models"):
+    @asynccontextmanager
+    async def _as_owner(self, tables: Sequence[str], what: str) -> AsyncIterator[tuple[asyncpg.Connection, list[str]]]:
+        """A connection of its own as the DSN's user (the pool's act as the service role, which
+        owns nothing), and those of ``tables`` it owns; the others are said, not touched."""
+        with _reachable(what):
             conn = await asyncpg.connect(self.dsn)
             try:
                 foreign = await conn.fetch(
@@ -274,13 +287,53 @@ class PostgresBackend(Backend):
                 )
                 if foreign:
                     log.warning(
-                        "not the owner of these read models: VACUUM ANALYZE them as their owner",
+                        f"not the owner of these read models: {what} needs their owner",
                         tables=sorted(r[0] for r in foreign),
                     )
-                for table in sorted(set(tables) - {r[0] for r in foreign}):
-                    await conn.execute(f"VACUUM (ANALYZE) {table}")  # one at a time, outside a transaction
+                yield conn, sorted(set(tables) - {r[0] for r in foreign})
             finally:
                 await conn.close()
+
+    async def tidy(self, tables: Sequence[str]) -> None:
+        async with self._as_owner(tables, "VACUUM (ANALYZE)") as (conn, owned):
+            for table in owned:
+                await conn.execute(f"VACUUM (ANALYZE) {table}")  # one at a time, outside a transaction
+
+    async def park_indexes(self, tables: Sequence[str], keep: Collection[str]) -> list[str]:
+        async with self._as_owner(tables, "dropping indexes for a rebuild") as (conn, owned):
+            rows = await conn.fetch(
+                "SELECT c.relname, t.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+                "WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1::text[]) "
+                "AND NOT i.indisunique AND NOT (c.relname = ANY($2::text[])) "
+                "AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1",
+                owned,
+                list(keep),
+            )
+            async with conn.transaction():
+                await conn.executemany(
+                    "INSERT INTO parked_indexes (index_name, table_name, definition) VALUES ($1, $2, $3)",
+                    [tuple(r) for r in rows],
+                )
+                for name, _, _ in rows:
+                    await conn.execute(f"DROP INDEX {name}")
+        return [r[0] for r in rows]
+
+    async def restore_indexes(self) -> list[str]:
+        with _reachable("reading the parked indexes"):
+            parked = await self.pool.fetch("SELECT index_name, table_name, definition FROM parked_indexes ORDER BY 1")
+        if not parked:
+            return []
+        async with self._as_owner(sorted({r[1] for r in parked}), "building indexes again") as (conn, owned):
+            # the server's sort memory for each build (PostgreSQL's default is 64 MB)
+            await conn.execute("SET maintenance_work_mem = '512MB'")
+            parked = [r for r in parked if r[1] in owned]
+            for name, table, definition in parked:
+                log.info("building an index again", index=name, table=table)
+                async with conn.transaction():
+                    await conn.execute(if_not_exists(definition))
+                    await conn.execute("DELETE FROM parked_indexes WHERE index_name = $1", name)
+        return [r[0] for r in parked]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()

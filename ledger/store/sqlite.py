@@ -13,19 +13,24 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import structlog
+
 from ledger.envelope import StoredEvent
 from ledger.errors import RowsRefused, StoreUnavailable
-from ledger.store.base import Backend, Head, StoredRow
+from ledger.store.base import Backend, Head, StoredRow, if_not_exists
 from ledger.store.rows import COLUMNS, SELECT_COLUMNS, event_from_record, raw_from_record, record_from_row
 from ledger.store.signal import AppendSignal
+from ledger.store.sql import upsert_sql
 from ledger.store.tiles import TileAppender
 from ledger.tiles import TreeEdge
+
+log = structlog.get_logger("ledger.store.sqlite")
 
 __all__ = ["SQLiteBackend"]
 
@@ -105,6 +110,12 @@ class _SQLiteSQLTx:
         if rows:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             await self.executemany(sql, rows)
+
+    async def upsert(
+        self, table: str, columns: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        if rows:
+            await self.executemany(upsert_sql(table, columns, key, f"VALUES ({', '.join('?' * len(columns))})"), rows)
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return await self._b._write(lambda c: c.execute(sql, args).fetchall())
@@ -223,6 +234,31 @@ class SQLiteBackend(Backend):
         async with self.transaction() as tx:
             for table in tables:
                 await tx.execute(f"ANALYZE {table}")
+
+    async def park_indexes(self, tables: Sequence[str], keep: Collection[str]) -> list[str]:
+        async with self.transaction() as tx:
+            rows = await tx.fetch(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({', '.join('?' * len(tables)) or 'NULL'}) ORDER BY name",
+                *tables,
+            )
+            # SQLite's own indexes (primary keys, UNIQUE) have no SQL; unique ones stay for upserts
+            parked = [r for r in rows if r[0] not in keep and not r[2].upper().startswith("CREATE UNIQUE")]
+            await tx.executemany(
+                "INSERT INTO parked_indexes (index_name, table_name, definition) VALUES (?, ?, ?)", parked
+            )
+            for name, _, _ in parked:
+                await tx.execute(f"DROP INDEX {name}")
+        return [r[0] for r in parked]
+
+    async def restore_indexes(self) -> list[str]:
+        parked = await self.fetch("SELECT index_name, table_name, definition FROM parked_indexes ORDER BY 1")
+        for name, table, definition in parked:
+            log.info("building an index again", index=name, table=table)
+            async with self.transaction() as tx:
+                await tx.execute(if_not_exists(definition))
+                await tx.execute("DELETE FROM parked_indexes WHERE index_name = ?", name)
+        return [r[0] for r in parked]
 
     async def read(
         self, after: int, limit: int, stream: str | None = None, types: Sequence[str] = ()

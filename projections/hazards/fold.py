@@ -45,10 +45,6 @@ STATE_KEYS = (
 )
 _T_COLUMNS = ("hazard_id", "position", "hash", "occurred_at", "type", *STATE_KEYS)
 _C_COLUMNS = (*_T_COLUMNS, "max_occurred_at")
-_UPSERT_C = (
-    f"INSERT INTO hazard_current ({', '.join(_C_COLUMNS)}) VALUES ({', '.join('?' * len(_C_COLUMNS))}) "
-    f"ON CONFLICT (hazard_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _C_COLUMNS[1:])}"
-)
 _H_COLUMNS = (
     "hazard_id",
     "unit_id",
@@ -144,7 +140,12 @@ class HazardsProjector(Projector):
             latest: dict[str, tuple[Any, ...]] = {}
             for row in transitions:  # in log order: the last row of a hazard is its latest
                 latest[row[0]] = row
-            await tx.executemany(_UPSERT_C, [(*row, self._max_occurred[row[0]]) for row in latest.values()])
+            await tx.upsert(
+                "hazard_current",
+                _C_COLUMNS,
+                ("hazard_id",),
+                [(*row, self._max_occurred[row[0]]) for row in latest.values()],
+            )
         for hazard_id in closed:  # nothing follows a closure
             self._hazards.pop(hazard_id, None)
             self._max_occurred.pop(hazard_id, None)

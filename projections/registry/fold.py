@@ -330,6 +330,8 @@ class RegistryProjector(Projector):
             "policy.adopted",
         }
     )
+    # a unit registered after its children finds them by parent; a moved unit, its subtree
+    fold_indexes = frozenset({"unit_versions_parent", "unit_tree_ancestor"})
 
     async def apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:
         page = _Page(tx)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import pytest
+
+from ledger.store import EventStore
 from projections.installed import all_projectors
 from projections.registry import chain_at, rules_at
 from projections.runner import ProjectionRunner
@@ -132,3 +136,76 @@ async def test_a_rebuild_leaves_the_planner_statistics_fresh(db_url: str) -> Non
         else:
             rows = await db.fetch("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'hazard_transitions'")
             assert rows[0][0] > 0
+
+
+async def _indexes(store: EventStore) -> set[tuple[str, str]]:
+    """(table, index) of every index the read models and the log have."""
+    db = store.backend
+    if db.kind == "postgres":
+        rows = await db.fetch("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    else:
+        rows = await db.fetch("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'")
+    return {(r[0], r[1]) for r in rows}
+
+
+async def test_a_rebuild_drops_the_secondary_indexes_while_it_fills_and_builds_them_after(db_url: str) -> None:
+    """Rows go in without index updates (the unique ones stay: upserts need them; so do the
+    ones a fold reads through); afterwards every index is back, and nothing stays parked."""
+    async with ledger_with(db_url, sample_events()) as (store, runner):
+        before = await _indexes(store)
+        incremental = await dump_tables(store, runner)
+        seen: list[set[tuple[str, str]]] = []
+        registry = next(p for p in runner.projectors if p.name == "registry")
+        folded = registry.apply
+
+        async def watching(tx: object, page: object) -> None:
+            seen.append(await _indexes(store))
+            await folded(tx, page)  # type: ignore[arg-type]
+
+        registry.apply = watching  # type: ignore[method-assign]
+        await runner.rebuild()
+        registry.apply = folded  # type: ignore[method-assign]
+        during = seen[0]
+        assert ("hazard_transitions", "hazard_transitions_unit") not in during
+        assert ("unit_tree", "unit_tree_ancestor") in during  # registry.fold_indexes
+        assert ("events", "events_type") in during  # the log's are never touched
+        assert await _indexes(store) == before
+        assert await store.backend.fetch("SELECT COUNT(*) FROM parked_indexes") == [(0,)]
+        assert await dump_tables(store, runner) == incremental
+
+
+async def test_indexes_a_dead_rebuild_left_dropped_are_built_again_by_the_next_folder(db_url: str) -> None:
+    """A rebuild killed half-way leaves its indexes recorded in ``parked_indexes`` (dropped in
+    the same transaction): the next process to fold builds them again before it folds."""
+    async with ledger_with(db_url, sample_events()) as (store, runner):
+        before = await _indexes(store)
+        hazards = next(p for p in runner.projectors if p.name == "hazards")
+        parked = await store.backend.park_indexes(hazards.tables, set())
+        assert "hazard_current_unit" in parked
+        assert ("hazard_current", "hazard_current_unit") not in await _indexes(store)
+        task = asyncio.create_task(ProjectionRunner(store, all_projectors()).run())
+        try:
+            for _ in range(200):
+                if await _indexes(store) == before:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        assert await _indexes(store) == before
+        assert await store.backend.fetch("SELECT COUNT(*) FROM parked_indexes") == [(0,)]
+
+
+async def test_a_rebuild_that_fails_builds_its_indexes_again(db_url: str) -> None:
+    async with ledger_with(db_url, sample_events()) as (store, runner):
+        before = await _indexes(store)
+        hazards = next(p for p in runner.projectors if p.name == "hazards")
+
+        async def broken(tx: object, page: object) -> None:
+            raise RuntimeError("the hazards projector fails")
+
+        hazards.apply = broken  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            await runner.rebuild(["hazards"])
+        assert await _indexes(store) == before
