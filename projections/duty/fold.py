@@ -60,7 +60,6 @@ _EVENTS_AT = COLUMNS.index("events")
 _values = itemgetter(*COLUMNS)
 #: the same few instants recur across thousands of assignments (a campaign's start date)
 _utc = lru_cache(maxsize=4096)(utc_key)
-_INSERT = f"INSERT INTO assignments ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 class DutyProjector(Projector):
@@ -70,7 +69,7 @@ class DutyProjector(Projector):
 
     async def apply(self, tx: SQLTx, events: list[StoredEvent]) -> None:
         """One page in a handful of statements: the versions an event of the page replaces
-        are read in one query (per 500), new versions are inserted with one executemany, and
+        are read in one query (per 500), new versions are inserted at once (``SQLTx.insert``), and
         the believed intervals of earlier versions closed with another."""
         current = await self._load_current(tx, events)
         inserts: list[dict[str, Any]] = []
@@ -174,7 +173,7 @@ class DutyProjector(Projector):
                 "UPDATE assignments SET recorded_to = ? WHERE assignment_id = ? AND recorded_from = ?", closes
             )
         if inserts:
-            await tx.executemany(_INSERT, [_row(v) for v in inserts])
+            await tx.insert("assignments", COLUMNS, [_row(v) for v in inserts])
 
     async def _load_current(self, tx: SQLTx, events: list[StoredEvent]) -> dict[str, dict[str, Any]]:
         """The believed versions of the assignments this page changes but did not make."""
