@@ -4,7 +4,7 @@
 keeps one row per hazard event with the hazard's state right after it (folded in log
 order): 入库 → 交办 → 整改 → 验收 → 销号, a failed verification back to rectification, and
 立查立改 — a hazard rectified on the spot, with no hand-over (SPEC §6). ``hazard_current``
-keeps each hazard's latest transition and the latest valid time among them, so that the
+keeps each hazard's latest transition and the earliest and latest valid time among them, so that the
 common question — as the ledger stands, at a moment after everything happened — reads one
 row per hazard. The projector keeps the latest state of the hazards it has seen in memory
 (closed ones are dropped: nothing follows a closure) and loads missing ones in bulk, so a
@@ -44,7 +44,7 @@ STATE_KEYS = (
     "verifier",
 )
 _T_COLUMNS = ("hazard_id", "position", "hash", "occurred_at", "type", *STATE_KEYS)
-_C_COLUMNS = (*_T_COLUMNS, "max_occurred_at")
+_C_COLUMNS = (*_T_COLUMNS, "min_occurred_at", "max_occurred_at")
 _H_COLUMNS = (
     "hazard_id",
     "unit_id",
@@ -79,12 +79,13 @@ class HazardsProjector(Projector):
 
     def __init__(self) -> None:
         self._hazards: dict[str, dict[str, Any]] = {}
-        self._max_occurred: dict[str, str] = {}  # the latest valid time of any transition of a hazard
+        #: the earliest and latest valid time of any transition of a hazard
+        self._span: dict[str, tuple[str, str]] = {}
         self._seen = 0  # the last position folded into the cache
 
     def _forget(self) -> None:
         self._hazards.clear()
-        self._max_occurred.clear()
+        self._span.clear()
         self._seen = 0
 
     async def reset(self, tx: SQLTx) -> None:
@@ -144,29 +145,30 @@ class HazardsProjector(Projector):
                 "hazard_current",
                 _C_COLUMNS,
                 ("hazard_id",),
-                [(*row, self._max_occurred[row[0]]) for row in latest.values()],
+                [(*row, *self._span[row[0]]) for row in latest.values()],
             )
         for hazard_id in closed:  # nothing follows a closure
             self._hazards.pop(hazard_id, None)
-            self._max_occurred.pop(hazard_id, None)
+            self._span.pop(hazard_id, None)
 
     async def _load(self, tx: SQLTx, ids: set[str]) -> None:
         """The latest state of hazards not in the cache."""
         for chunk in chunks(sorted(i for i in ids if i not in self._hazards)):
             rows = await tx.fetch(
-                f"SELECT hazard_id, max_occurred_at, {', '.join(STATE_KEYS)} FROM hazard_current "
+                f"SELECT hazard_id, min_occurred_at, max_occurred_at, {', '.join(STATE_KEYS)} FROM hazard_current "
                 f"WHERE hazard_id IN ({', '.join('?' * len(chunk))})",
                 *chunk,
             )
             for row in rows:
-                self._hazards[row[0]] = dict(zip(STATE_KEYS, row[2:], strict=True))
-                self._max_occurred[row[0]] = row[1]
+                self._hazards[row[0]] = dict(zip(STATE_KEYS, row[3:], strict=True))
+                self._span[row[0]] = (row[1], row[2])
 
     def _fold(self, e: StoredEvent, at: str) -> dict[str, Any] | None:
         d = e.data
         hazard_id = d["hazard_id"]
         if e.type == "hazard.reported" or hazard_id in self._hazards:
-            self._max_occurred[hazard_id] = max(at, self._max_occurred.get(hazard_id, at))
+            earliest, latest = self._span.get(hazard_id, (at, at))
+            self._span[hazard_id] = (min(at, earliest), max(at, latest))
         if e.type == "hazard.reported":
             state: dict[str, Any] = dict.fromkeys(STATE_KEYS)
             state.update(unit_id=d["unit_id"], severity=d["severity"], reported_at=at, state="reported", on_the_spot=0)

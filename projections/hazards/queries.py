@@ -108,9 +108,12 @@ def latest(
     Two parts, one per kind of hazard: one whose latest transition is at or before P and all
     of whose transitions happened by ``at`` is in the state of ``hazard_current`` (one row
     read); the others — changed after P, or with a transition after ``at`` — have their
-    history searched. The two never overlap. ``hazards`` is joined only when ``columns`` or
-    ``outer`` name it (``h.``): a jurisdiction's counts then read one index of
-    ``hazard_current`` and nothing else."""
+    history searched, but for those whose every transition happened after ``at``
+    (``min_occurred_at``): they had no state then (on a ledger of several years, a past
+    period's question would otherwise search the history of every later hazard). The two
+    never overlap. ``hazards`` is joined only when ``columns`` or ``outer`` name it
+    (``h.``): a jurisdiction's counts then read one index of ``hazard_current`` and nothing
+    else."""
     fast, fast_args = which.sql("t")
     slow, slow_args = which.sql("c")
     where_outer = f" AND {outer}" if outer else ""
@@ -127,17 +130,18 @@ def latest(
             f"SELECT {columns} FROM hazard_current c JOIN hazard_transitions t ON t.hazard_id = c.hazard_id "
             "AND t.position = (SELECT MAX(x.position) FROM hazard_transitions x WHERE x.hazard_id = c.hazard_id "
             f"AND x.position <= ? AND x.occurred_at <= ?){join_h} "
-            f"WHERE (c.position > ? OR c.max_occurred_at > ?){slow}{where_outer}"
+            f"WHERE (c.position > ? OR c.max_occurred_at > ?) AND c.min_occurred_at <= ?{slow}{where_outer}"
         )
     else:  # a jurisdiction's: one pass over the history, grouped
         sql += (
             f"SELECT {columns} FROM hazard_transitions t JOIN (SELECT x.hazard_id, MAX(x.position) AS p "
             "FROM hazard_transitions x WHERE x.position <= ? AND x.occurred_at <= ? AND x.hazard_id IN "
-            f"(SELECT c.hazard_id FROM hazard_current c WHERE (c.position > ? OR c.max_occurred_at > ?){slow}) "
+            "(SELECT c.hazard_id FROM hazard_current c WHERE (c.position > ? OR c.max_occurred_at > ?) "
+            f"AND c.min_occurred_at <= ?{slow}) "
             f"GROUP BY x.hazard_id) last ON last.hazard_id = t.hazard_id AND last.p = t.position{join_h}"
             f"{' WHERE ' + outer if outer else ''}"
         )
-    args = [position, at, *fast_args, *outer_args, position, at, position, at, *slow_args, *outer_args]
+    args = [position, at, *fast_args, *outer_args, position, at, position, at, at, *slow_args, *outer_args]
     if order or limit is not None:
         sql = f"SELECT * FROM ({sql}) latest"
         if order:

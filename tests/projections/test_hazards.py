@@ -221,3 +221,29 @@ async def test_rebuild_equals_the_incremental_build_across_restarts(db_url: str)
         assert len(incremental["accident_events"]) == 5
         await runner.rebuild(["hazards", "accidents"])
         assert await dump_tables(store, runner) == incremental
+
+
+async def test_a_hazards_state_at_any_moment_and_position_is_its_history_read_by_hand(db_url: str) -> None:
+    """``latest`` against the definition, for every hazard, moment and position of a grid:
+    the transition with the greatest position among those known at P and happened by
+    ``at`` — also before a hazard's first transition (none), and with hazards whose
+    transitions arrive out of valid-time order (HZ-2019-0002's extension)."""
+    from projections.hazards import Which, latest
+    from projections.timekeys import add_days
+
+    async with ledger_with(db_url, sample_events()) as (store, _runner):
+        db = store.backend
+        history = await db.fetch("SELECT hazard_id, position, occurred_at, state FROM hazard_transitions")
+        units = dict(await db.fetch("SELECT hazard_id, unit_id FROM hazards"))
+        moments = [add_days(k("2019-09-01T00:00:00+08:00"), d) for d in range(0, 160, 3)]
+        for position in (40, 75, 90, HEAD):
+            for at in moments:
+                expected: dict[str, tuple[int, str]] = {}
+                for hazard_id, pos, occurred, state in history:
+                    if pos <= position and occurred <= at and pos > expected.get(hazard_id, (0, ""))[0]:
+                        expected[hazard_id] = (pos, state)
+                want = {h: s for h, (_, s) in expected.items()}
+                sql, args = latest("t.hazard_id, t.state", position, at, Which(within=Within("371300", at, position)))
+                assert dict(await db.fetch(sql, *args)) == want, (position, at)
+                sql, args = latest("t.hazard_id, t.state", position, at, Which(unit_ids=sorted(set(units.values()))))
+                assert dict(await db.fetch(sql, *args)) == want, (position, at)
