@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -73,6 +73,10 @@ def to_datetime(text: str) -> datetime:
     return moment
 
 
+#: what the eventsourcing library keeps on every aggregate (``Aggregate.__base_init__``)
+_LIBRARY_ATTRIBUTES: Final = ("_id", "_version", "_created_on", "_modified_on", "_pending_events")
+
+
 class Entity(Aggregate):
     """An aggregate whose id derives from its stream name (``hazard:HZ-2019-0001``)."""
 
@@ -97,6 +101,23 @@ class Entity(Aggregate):
     def attributes(self) -> dict[str, Any]:
         """The aggregate's attributes as plain data (without the library's pending events)."""
         return {k: v for k, v in self.__dict__.items() if k != "_pending_events"}
+
+    #: what the rules (and the scope of a post) still read of it once retired
+    kept_when_retired: ClassVar[tuple[str, ...]] = ()
+
+    def retiring(self) -> bool:
+        """Is its life over — will every later event on it be refused, whatever it says? Then
+        the rules' state keeps only ``kept_when_retired`` of it (``retired``): a city's
+        closed hazards and past inspections would otherwise stay whole in every writing
+        process for ever."""
+        return False
+
+    def retired(self) -> Entity:
+        """The same entity with only the library's own attributes and ``kept_when_retired``."""
+        stub = object.__new__(type(self))
+        mine = self.__dict__
+        stub.__dict__.update({k: mine[k] for k in (*_LIBRARY_ATTRIBUTES, *self.kept_when_retired) if k in mine})
+        return stub
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is three times slower

@@ -37,7 +37,7 @@ class DomainDecision:
 
     def __init__(self, domain: Domain) -> None:
         self._domain = domain
-        self._view = DecisionView(domain.tables, domain.library)
+        self._view = DecisionView(domain.tables, domain.library, domain.retire)
         self._open = True
 
     def decide(self, event: Proposed, position: int) -> None:
@@ -81,13 +81,16 @@ class Domain:
 
     ``library=True`` applies every event through the eventsourcing library's own event
     objects instead of the fast path (same ``@event`` bodies; slower; for the tests).
+    ``retire=False`` keeps every entity whole, also once its life is over (to show one
+    stream's state; the appender's keeps only what the rules still read).
     """
 
-    def __init__(self, library: bool = False) -> None:
+    def __init__(self, library: bool = False, retire: bool = True) -> None:
         self.position = 0
         self.library = library
+        self.retire = retire
         self.tables = Tables()
-        self._replay_view = ReplayView(self.tables, library)
+        self._replay_view = ReplayView(self.tables, library, retire)
         #: (position, reason) of log events the rules could not apply on replay
         self.anomalies: list[tuple[int, str]] = []
 

@@ -105,6 +105,13 @@ class Hazard(Entity):
         self.rectified_on_the_spot = False
         self.verifications: tuple[tuple[str, bool, str], ...] = ()  # (verifier, passed, when)
 
+    # closed (销号), nothing more can be recorded on it: a refusal reads its state, the scope
+    # of a post its unit
+    kept_when_retired = ("stream", "unit_id", "state")
+
+    def retiring(self) -> bool:
+        return self.state == "closed"
+
     # guards --------------------------------------------------------------------------
     def check_not_closed(self) -> None:
         if self.state == "closed":
@@ -247,6 +254,12 @@ class Inspection(Entity):
         self.conducted_at = occurred_at
         self.hazard_ids = tuple(hazard_ids or ())
         self.led_by = led_by
+
+    # nothing follows an inspection: a hazard cites it by id, the scope of a post reads its unit
+    kept_when_retired = ("stream", "unit_id")
+
+    def retiring(self) -> bool:
+        return True
 
 
 def _hazard(agg: Entity | None) -> Hazard:

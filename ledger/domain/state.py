@@ -5,11 +5,13 @@ indexes the appender keeps caught up with the log head (DESIGN §2): the assignm
 each exclusive role on a target, and which assignment ended which by supersession.
 
 ``ReplayView`` writes straight into the tables (replay of events already in the log: no
-copies, the fast path). ``DecisionView`` is copy-on-write at aggregate granularity: an
-aggregate is cloned before a change and the clone goes into an overlay; every overlay
-write is journalled, so ``rollback(mark)`` restores the overlay exactly and ``commit``
-merges it into the tables. The committed tables are never touched before commit, which is
-what lets the appender drop a failed group with ``abort``.
+copies, the fast path). What either commits of an entity whose life is over (a closed
+hazard, an inspection) is only what the rules still read of it (``Entity.retiring``).
+``DecisionView`` is copy-on-write at aggregate granularity: an aggregate is cloned before a
+change and the clone goes into an overlay; every overlay write is journalled, so
+``rollback(mark)`` restores the overlay exactly and ``commit`` merges it into the tables.
+The committed tables are never touched before commit, which is what lets the appender drop
+a failed group with ``abort``.
 """
 
 from __future__ import annotations
@@ -49,10 +51,13 @@ class Tables:
 class View:
     """What a rule may read and write; both views share this interface."""
 
-    def __init__(self, tables: Tables, library: bool) -> None:
+    def __init__(self, tables: Tables, library: bool, retire: bool = True) -> None:
         self.tables = tables
         # apply events through the eventsourcing library's machinery instead of the fast path
         self.library = library
+        #: the committed state keeps only what the rules still read of an entity whose life
+        #: is over (``Entity.retiring``)
+        self.retire = retire
         self._create: Callable[[Mutator, Fact], Entity] = create_library if library else create_fast
         self._apply: Callable[[Mutator, Entity, Fact], None] = apply_library if library else apply_fast
 
@@ -86,12 +91,25 @@ class View:
 class ReplayView(View):
     """Writes into the committed tables in place."""
 
+    def create(self, m: Mutator, fact: Fact) -> None:
+        super().create(m, fact)
+        self._settle(fact.stream)
+
+    def update(self, m: Mutator, agg: Entity, fact: Fact) -> None:
+        super().update(m, agg, fact)
+        self._settle(fact.stream)
+
+    def _settle(self, stream: str) -> None:
+        agg = self.tables.aggregates[stream]
+        if self.retire and agg.kept_when_retired and agg.retiring():  # the first test is a class's
+            self.tables.aggregates[stream] = agg.retired()
+
 
 class DecisionView(View):
     """Copy-on-write over the committed tables, with a journal for ``rollback``."""
 
-    def __init__(self, tables: Tables, library: bool) -> None:
-        super().__init__(tables, library)
+    def __init__(self, tables: Tables, library: bool, retire: bool = True) -> None:
+        super().__init__(tables, library, retire)
         self.overlay: dict[str, dict[Any, Any]] = {
             "aggregates": {},
             "exclusive": {},
@@ -141,6 +159,8 @@ class DecisionView(View):
     def merge(self) -> None:
         """Make the overlay the committed state (the group is durably in the log)."""
         for table, layer in self.overlay.items():
+            if table == "aggregates" and self.retire:
+                layer = {k: a.retired() if a.kept_when_retired and a.retiring() else a for k, a in layer.items()}
             getattr(self.tables, table).update(layer)
         self.discard()
 

@@ -123,6 +123,9 @@ async def test_a_stream_with_its_current_state(db_url: str) -> None:
         assert status == 200
         assert [e["type"] for e in body["events"]][-1] == "hazard.closed"
         assert body["state"]["state"] == "closed"
+        # whole, though the rules' state keeps only what it still reads of a closed hazard
+        assert body["state"]["description"]
+        assert body["state"]["rectifications"] == 1
         status, _ = await svc.get("/v1/streams/hazard:NOPE")
         assert status == 404
 

@@ -75,8 +75,27 @@ def test_a_failed_verification_sends_the_hazard_back_to_rectification() -> None:
     fl.post(EXTENDED)
     fl.post(RECTIFIED)
     fl.post(PASSED)
-    fl.post(CLOSED)
     assert fl.domain.get("hazard:H1").rectifications == 2  # type: ignore[union-attr]
+    fl.post(CLOSED)
+    assert state(fl) == "closed"
+
+
+def test_a_closed_hazard_is_kept_as_little_as_the_rules_still_read() -> None:
+    """Once closed (销号) nothing more may be recorded on a hazard: the rules' state keeps its
+    state (to refuse), its unit (the scope of a post) and the library's own attributes — not
+    its description, deadlines, verifications — and refuses as before."""
+    fl = ledger(REPORTED, ASSIGNED, RECTIFIED, PASSED)
+    live = fl.domain.get("hazard:H1")
+    assert live is not None
+    assert live.retiring() is False
+    assert "description" in live.attributes()
+    fl.post(CLOSED)
+    closed = fl.domain.get("hazard:H1")
+    assert closed is not None
+    assert {k for k in closed.attributes() if not k.startswith("_")} == {"stream", "unit_id", "state"}
+    assert (closed.state, closed.unit_id, closed.version) == ("closed", live.unit_id, live.version + 1)
+    for later in (PROGRESS, LISTED, CLOSED, RECTIFIED, EXTENDED):
+        assert fl.refuse(later).rule == "hazard.lifecycle"
 
 
 def test_a_failed_hazard_may_be_handed_over_again() -> None:
