@@ -222,7 +222,9 @@ class PostgresBackend(Backend):
                 command_timeout=60,
                 # asyncpg prepares every statement; a generic plan made while the log was
                 # small (a seq scan) would stick as it grows. Plan each execution instead.
-                server_settings={"plan_cache_mode": "force_custom_plan"},
+                # No JIT: a city's figures cost enough to trigger it, and compiling took
+                # 50-200 ms of answers that run in 100-600 ms (the 总览 of a 3-year city).
+                server_settings={"plan_cache_mode": "force_custom_plan", "jit": "off"},
             )
         except (OSError, asyncpg.PostgresError) as exc:
             raise StoreUnavailable(f"cannot connect to PostgreSQL at {redacted(dsn)}: {exc}") from exc
