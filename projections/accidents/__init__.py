@@ -13,8 +13,9 @@ from projections.accidents.queries import (
     accident_steps,
     escalation,
     investigation,
+    report_moments,
     report_stages,
-    unit_level,
+    unit_levels,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "accident_steps",
     "escalation",
     "investigation",
+    "report_moments",
     "report_stages",
-    "unit_level",
+    "unit_levels",
 ]

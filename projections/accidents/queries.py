@@ -13,7 +13,6 @@ sensitive.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,7 +23,15 @@ from ledger.labels import label
 from ledger.store.sql import SQL
 from projections.base import cite
 from projections.bitemporal import chunks
-from projections.registry import Within, chain_at, names_at, national_citation, rule_citation, rules_at, unit_at
+from projections.registry import (
+    Within,
+    chains_at_moments,
+    names_at,
+    national_citation,
+    rule_citation,
+    rules_at,
+    unit_at,
+)
 from projections.timekeys import FOREVER, add_days, add_minutes, minutes_between
 
 __all__ = [
@@ -37,8 +44,9 @@ __all__ = [
     "accident_steps",
     "escalation",
     "investigation",
+    "report_moments",
     "report_stages",
-    "unit_level",
+    "unit_levels",
 ]
 
 STAGES = ("initial", "written", "detailed")
@@ -199,24 +207,45 @@ def report_stages(
     return out
 
 
-async def unit_level(db: SQL, unit_id: str, at: str, position: int) -> str | None:
-    """The administrative level a unit answers at (a bureau at its county's, city's …)."""
-    for unit in await chain_at(db, unit_id, at, position):
-        if unit["kind"] in _KIND_LEVEL:
-            return _KIND_LEVEL[unit["kind"]]
-    return None
+async def unit_levels(db: SQL, asked: Iterable[tuple[str, str]], position: int) -> dict[tuple[str, str], str | None]:
+    """The administrative level each unit answered at, at each moment (a bureau at its
+    county's, city's …): of (unit, moment) pairs, in one read a few hundred."""
+    chains = await chains_at_moments(db, asked, position)
+    return {
+        pair: next((_KIND_LEVEL[u["kind"]] for u in chain if u["kind"] in _KIND_LEVEL), None)
+        for pair, chain in chains.items()
+    }
+
+
+def _reports(steps: list[dict[str, Any]], at: str | None) -> list[dict[str, Any]]:
+    return [s for s in steps if s["type"] == "accident.reported" and (at is None or s["occurred_at"] <= at)]
+
+
+def report_moments(steps: list[dict[str, Any]], at: str | None) -> list[tuple[str, str]]:
+    """Where and when each report of an accident went (by ``at``): what ``escalation`` asks
+    ``unit_levels`` about — for many accidents at once, ask it once for them all."""
+    return [(s["to_unit"], s["occurred_at"]) for s in _reports(steps, at)]
 
 
 async def escalation(
-    db: SQL, accident: dict[str, Any], steps: list[dict[str, Any]], rules: RuleSet, at: str | None, position: int
+    db: SQL,
+    accident: dict[str, Any],
+    steps: list[dict[str, Any]],
+    rules: RuleSet,
+    at: str | None,
+    position: int,
+    levels: dict[tuple[str, str], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Each level the report must reach above the county, up to the level the grade requires:
     when the level below got it, when it was due here (``escalation_minutes`` later), when it
-    came (the first report to a unit at that level), and how late."""
-    reports = [s for s in steps if s["type"] == "accident.reported" and (at is None or s["occurred_at"] <= at)]
+    came (the first report to a unit at that level), and how late. ``levels``: the
+    ``unit_levels`` of its ``report_moments``, when asked already."""
+    reports = _reports(steps, at)
+    if levels is None:
+        levels = await unit_levels(db, report_moments(steps, at), position)
     reached: dict[str, dict[str, Any]] = {}
-    levels = await asyncio.gather(*(unit_level(db, s["to_unit"], s["occurred_at"], position) for s in reports))
-    for step, level in zip(reports, levels, strict=True):
+    for step in reports:
+        level = levels[(step["to_unit"], step["occurred_at"])]
         if level is not None and level not in reached:
             reached[level] = step
     minutes = int(rules.get("escalation_minutes"))

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from projections.accidents import accident_rows, accident_steps, escalation, report_stages
+from projections.accidents import accident_rows, accident_steps, escalation, report_moments, report_stages, unit_levels
 from projections.overdue.common import Ask, item, responsible
+from projections.registry import rules_at_moments
 
 __all__ = ["accident_reports"]
 
@@ -25,20 +25,20 @@ async def accident_reports(ask: Ask, kinds: set[str]) -> list[dict[str, Any]]:
     if not accidents:
         return []
     steps = await accident_steps(ask.db, [a["accident_id"] for a in accidents], ask.position)
-    # each accident judged by the rules where and when it happened; asked side by side (a few
-    # queries each, independent of one another: on PostgreSQL they share the pool)
-    asked = await asyncio.gather(*(ask.rules([a["unit_id"]], a["occurred_at"]) for a in accidents))
-    rules = [found[a["unit_id"]] for found, a in zip(asked, accidents, strict=True)]
+    # each accident judged by the rules where and when it happened, and each report by the
+    # level of the unit it went to when it went: every accident of a city's years asked at
+    # once (one query each for them all: a city's three years took 1,200 queries, 420 ms)
+    by_moment = await rules_at_moments(ask.db, [(a["unit_id"], a["occurred_at"]) for a in accidents], ask.position)
+    rules = [by_moment[(a["unit_id"], a["occurred_at"])] for a in accidents]
     levels: list[list[dict[str, Any]]] = [[] for _ in accidents]
     if "accident_escalation" in kinds:
-        levels = list(
-            await asyncio.gather(
-                *(
-                    escalation(ask.db, a, steps[a["accident_id"]], r, ask.at, ask.position)
-                    for a, r in zip(accidents, rules, strict=True)
-                )
-            )
+        reached = await unit_levels(
+            ask.db, [m for a in accidents for m in report_moments(steps[a["accident_id"]], ask.at)], ask.position
         )
+        levels = [
+            await escalation(ask.db, a, steps[a["accident_id"]], r, ask.at, ask.position, reached)
+            for a, r in zip(accidents, rules, strict=True)
+        ]
     out: list[dict[str, Any]] = []
     pending: list[tuple[dict[str, Any], dict[str, Any], str]] = []
     for found, found_rules, found_levels in zip(accidents, rules, levels, strict=True):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from projections.registry.fold import RegistryProjector
-from projections.registry.policies import keys_adopted, national_citation, rule_citation, rules_at
+from projections.registry.policies import (
+    keys_adopted,
+    national_citation,
+    rule_citation,
+    rules_at,
+    rules_at_moments,
+)
 from projections.registry.queries import (
     UnknownUnit,
     Within,
     chain_at,
     chains_at,
+    chains_at_moments,
     children_at,
     in_subtree,
     names_at,
@@ -26,6 +33,7 @@ __all__ = [
     "Within",
     "chain_at",
     "chains_at",
+    "chains_at_moments",
     "children_at",
     "in_subtree",
     "keys_adopted",
@@ -34,6 +42,7 @@ __all__ = [
     "people_at",
     "rule_citation",
     "rules_at",
+    "rules_at_moments",
     "search_people",
     "search_units",
     "subtree_at",

@@ -6,7 +6,7 @@ force then, as known at the position asked about. The resolution itself is the d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -14,7 +14,9 @@ from ledger.domain.policy import BASELINE_RULES, BASELINE_SOURCES, AdoptedRules,
 from ledger.store.sql import SQL
 from projections.bitemporal import chunks
 
-__all__ = ["keys_adopted", "national_citation", "rule_citation", "rules_at"]
+__all__ = ["keys_adopted", "national_citation", "rule_citation", "rules_at", "rules_at_moments"]
+
+K = TypeVar("K")
 
 
 async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> dict[str, RuleSet]:
@@ -40,15 +42,43 @@ async def rules_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) -> 
         )
         for row in rows:
             found[row[0]].append(row)
-    out: dict[str, RuleSet] = {}
+    return _resolved(found)
+
+
+async def rules_at_moments(db: SQL, asked: Iterable[tuple[str, str]], position: int) -> dict[tuple[str, str], RuleSet]:
+    """``rules_at`` of each (unit, moment) — each accident of a city by the rules where and
+    when it happened — in one read a few hundred pairs."""
+    pairs = list(dict.fromkeys(asked))
+    found: dict[tuple[str, str], list[tuple[Any, ...]]] = {p: [] for p in pairs}
+    for chunk in chunks(pairs):
+        rows = await db.fetch(
+            f"WITH q (unit_id, at) AS (VALUES {', '.join(['(CAST(? AS TEXT), CAST(? AS TEXT))'] * len(chunk))}) "
+            "SELECT q.unit_id, t.depth, p.valid_from, p.position, p.policy_id, p.basis, p.rules, p.name, q.at "
+            "FROM q JOIN unit_tree t ON t.unit_id = q.unit_id AND t.valid_from <= q.at AND q.at < t.valid_to "
+            "AND t.recorded_from <= ? AND ? < t.recorded_to JOIN policies p ON p.jurisdiction = t.ancestor_id "
+            "AND p.valid_from <= q.at AND q.at < p.valid_to AND p.position <= ?",
+            *(value for pair in chunk for value in pair),
+            position,
+            position,
+            position,
+        )
+        for row in rows:
+            found[(row[0], row[8])].append(row)
+    return _resolved(found)
+
+
+def _resolved(found: dict[K, list[tuple[Any, ...]]]) -> dict[K, RuleSet]:
+    """Each one's policies in force (rows of unit, depth, valid_from, position, policy_id,
+    basis, rules, name) resolved over the baseline; the same policies, the same ``RuleSet``."""
+    out: dict[K, RuleSet] = {}
     cache: dict[tuple[str, ...], RuleSet] = {}
-    for unit, rows in found.items():
+    for asked, rows in found.items():
         # widest jurisdiction first (deepest above the unit), then valid_from, then position
         ordered = sorted(rows, key=lambda r: (-int(r[1]), r[2], int(r[3])))
         key = tuple(r[4] for r in ordered)
         if key not in cache:
             cache[key] = resolve_rules([AdoptedRules(r[4], r[5], orjson.loads(r[6]), r[7]) for r in ordered])
-        out[unit] = cache[key]
+        out[asked] = cache[key]
     return out
 
 

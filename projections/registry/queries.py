@@ -22,6 +22,7 @@ __all__ = [
     "Within",
     "chain_at",
     "chains_at",
+    "chains_at_moments",
     "children_at",
     "in_subtree",
     "names_at",
@@ -138,6 +139,30 @@ async def chains_at(db: SQL, unit_ids: Iterable[str], at: str, position: int) ->
         )
         for r in rows:
             out[r[10]].append({**_unit(r), "depth": int(r[9])})
+    return out
+
+
+async def chains_at_moments(
+    db: SQL, asked: Iterable[tuple[str, str]], position: int
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """``chain_at`` of each (unit, moment) — where each report of a city's accidents went,
+    when it went — in one read a few hundred pairs."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {p: [] for p in dict.fromkeys(asked)}
+    for chunk in chunks(list(out)):
+        rows = await db.fetch(
+            f"WITH q (unit_id, at) AS (VALUES {', '.join(['(CAST(? AS TEXT), CAST(? AS TEXT))'] * len(chunk))}) "
+            f"SELECT {_UNIT_COLUMNS}, t.depth, q.unit_id, q.at FROM q JOIN unit_tree t ON t.unit_id = q.unit_id "
+            "AND t.valid_from <= q.at AND q.at < t.valid_to AND t.recorded_from <= ? AND ? < t.recorded_to "
+            "JOIN unit_versions v ON v.unit_id = t.ancestor_id AND v.valid_from <= q.at AND q.at < v.valid_to "
+            "AND v.recorded_from <= ? AND ? < v.recorded_to ORDER BY q.unit_id, q.at, t.depth",
+            *(value for pair in chunk for value in pair),
+            position,
+            position,
+            position,
+            position,
+        )
+        for r in rows:
+            out[(r[10], r[11])].append({**_unit(r), "depth": int(r[9])})
     return out
 
 

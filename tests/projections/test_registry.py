@@ -168,3 +168,27 @@ async def test_moves_back_and_forth_rebuild_the_same(db_url: str) -> None:
         incremental = await dump_tables(store, runner)
         await runner.rebuild(["registry"])
         assert await dump_tables(store, runner) == incremental
+
+
+async def test_chains_and_rules_asked_for_many_moments_at_once_are_those_asked_one_by_one(db_url: str) -> None:
+    """``chains_at_moments`` / ``rules_at_moments`` (a city's accidents, each where and when it
+    happened, in one read) against ``chains_at`` / ``rules_at`` of each pair — with the tree
+    moved in valid time, and before the policies were known."""
+    from projections.registry import chains_at, chains_at_moments, rules_at, rules_at_moments
+    from projections.timekeys import add_days
+
+    events = [*sample_events(), _zone(), _move("2019-10-10T00:00:00+08:00", "2019-12-20T09:00:00+08:00")]
+    async with ledger_with(db_url, events) as (store, _runner):
+        db = store.backend
+        head = (await store.head()).position
+        units = sorted({r[0] for r in await db.fetch("SELECT unit_id FROM unit_versions")} | {"NO-SUCH-UNIT"})
+        moments = [add_days(utc_key("2019-09-01T00:00:00+08:00"), d) for d in range(0, 120, 11)]
+        pairs = [(u, m) for i, u in enumerate(units) for m in moments[i % 3 :: 3]]
+        for position in (10, head):
+            chains = await chains_at_moments(db, pairs, position)
+            rules = await rules_at_moments(db, pairs, position)
+            assert set(chains) == set(rules) == set(pairs)
+            for unit, moment in pairs:
+                assert chains[(unit, moment)] == (await chains_at(db, [unit], moment, position))[unit]
+                assert rules[(unit, moment)] == (await rules_at(db, [unit], moment, position))[unit]
+        assert any(len(c) > 3 for c in chains.values())  # at the head, the tree is there to be followed
