@@ -98,7 +98,9 @@ async def get_overdue_summary(request: web.Request) -> web.Response:
     items = await overdue(reads.db(request), scope, read.asof.at, read.asof.position, brief=True)
     counts = Counter(str(item["kind"]) for item in items)
     by_kind = [{"kind": k, "kind_label": label("overdue_kind", k), "count": counts.get(k, 0)} for k in KINDS]
-    return reads.answer(read, {"scope": scope, "total": len(items), "by_kind": by_kind})
+    return reads.answer(
+        read, {**await reads.scope_named(request, read, scope), "total": len(items), "by_kind": by_kind}
+    )
 
 
 #: the workbook's columns: header, width (in characters; a CJK character counts two)

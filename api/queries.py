@@ -108,7 +108,7 @@ async def get_units(request: web.Request) -> web.Response:
     within = Within(scope, read.now, read.head.position) if scope is not None else None
     limit = int_param(request, "limit", 20, minimum=1, maximum=100)
     found = await search_units(reads.db(request), q, within, read.asof.at, read.asof.position, limit)
-    return reads.answer(read, {"q": q, "scope": scope, "units": found})
+    return reads.answer(read, {"q": q, **await reads.scope_named(request, read, scope), "units": found})
 
 
 async def get_people(request: web.Request) -> web.Response:
@@ -127,7 +127,7 @@ async def get_people(request: web.Request) -> web.Response:
         read.asof.position,
         int_param(request, "limit", 20, minimum=1, maximum=100),
     )
-    return reads.answer(read, {"q": q, "scope": scope, "people": found})
+    return reads.answer(read, {"q": q, **await reads.scope_named(request, read, scope), "people": found})
 
 
 async def get_overdue(request: web.Request) -> web.Response:
@@ -138,7 +138,9 @@ async def get_overdue(request: web.Request) -> web.Response:
     if unknown:
         raise reads.bad_parameter("kind", f"{unknown[0]!r} is not one of: {', '.join(KINDS)}")
     items = await overdue(reads.db(request), scope, read.asof.at, read.asof.position, kinds or None)
-    return reads.answer(read, {"scope": scope, "kinds": kinds or list(KINDS), "items": items})
+    return reads.answer(
+        read, {**await reads.scope_named(request, read, scope), "kinds": kinds or list(KINDS), "items": items}
+    )
 
 
 async def get_accountability(request: web.Request) -> web.Response:
@@ -193,7 +195,7 @@ async def get_hazards(request: web.Request) -> web.Response:
         limit=int_param(request, "limit", 100, minimum=1, maximum=1000),
         after=request.query.get("after"),
     )
-    return reads.answer(read, {"scope": scope, **page})
+    return reads.answer(read, {**await reads.scope_named(request, read, scope), **page})
 
 
 async def get_stats(request: web.Request) -> web.Response:
@@ -201,7 +203,7 @@ async def get_stats(request: web.Request) -> web.Response:
     scope = await reads.asked_scope(request, read)
     to = _instant(request, "to") or read.asof.at
     figures = await stats(reads.db(request), scope, _instant(request, "from"), to, read.asof.position)
-    return reads.answer(read, figures)
+    return reads.answer(read, {**figures, **await reads.scope_named(request, read, scope)})
 
 
 async def get_findings(request: web.Request) -> web.Response:
@@ -213,4 +215,6 @@ async def get_findings(request: web.Request) -> web.Response:
     except ValueError as error:
         raise reads.bad_parameter("period", str(error)) from None
     found = await findings(reads.db(request), scope, period, read.asof.position, now=read.now)
-    return reads.answer(read, {"scope": scope, "period": period.label, "findings": found})
+    return reads.answer(
+        read, {**await reads.scope_named(request, read, scope), "period": period.label, "findings": found}
+    )

@@ -31,7 +31,7 @@ from api.tokens import Principal
 from ledger.store import Backend, Head
 from ledger.timeutil import format_recorded, utc_now
 from projections.asof import AsOf, as_of
-from projections.registry import in_subtree
+from projections.registry import in_subtree, units_at
 
 __all__ = ["READERS", "WAIT_SECONDS", "Read", "answer", "asked_scope", "bad_parameter", "begin", "db", "visible_unit"]
 
@@ -128,6 +128,15 @@ async def asked_scope(request: web.Request, read: Read) -> str | None:
         return read.who.scope
     await visible_unit(request, read, asked)
     return asked
+
+
+async def scope_named(request: web.Request, read: Read, scope: str | None) -> dict[str, Any]:
+    """How an answer states its jurisdiction: the id and, beside it, the unit's name as of
+    what the answer reflects (None for the whole ledger)."""
+    if scope is None:
+        return {"scope": None, "scope_name": None}
+    units = await units_at(db(request), [scope], read.asof.at, read.asof.position)
+    return {"scope": scope, "scope_name": units[scope]["name"] if scope in units else None}
 
 
 def answer(read: Read, body: dict[str, Any]) -> web.Response:

@@ -119,3 +119,20 @@ async def test_the_labels_table_is_served_as_it_is_to_any_reader(svc: Service) -
     assert status == 200
     assert labels == LABELS
     assert (await svc.client.get("/v1/labels")).status == 401
+
+
+async def test_every_answer_about_a_jurisdiction_names_it_beside_its_id(svc: Service) -> None:
+    """``scope_name`` beside ``scope``: the unit's name as of what the answer reflects."""
+    for path, params in (
+        ("/v1/overdue/summary", {"scope": "371302", "at": DECEMBER}),
+        ("/v1/overdue", {"scope": "371302", "at": DECEMBER}),
+        ("/v1/stats", {"scope": "371302"}),
+        ("/v1/findings", {"scope": "371302", "period": "2019Q4"}),
+        ("/v1/hazards", {"scope": "371302"}),
+        ("/v1/units", {"scope": "371302", "q": "化工"}),
+    ):
+        status, body = await svc.get(path, **params)
+        assert status == 200, (path, body)
+        assert (body["scope"], body["scope_name"]) == ("371302", "兰山区"), path
+    _, everything = await svc.get("/v1/stats")
+    assert (everything["scope"], everything["scope_name"]) == (None, None)
