@@ -255,6 +255,7 @@ class ProjectionRunner:
 
         async def read() -> None:
             after = min(self._positions[p.name] for p in behind)
+            failed: Exception | None = None
             try:
                 while after < head:
                     events = await self.store.read(after=after, limit=PAGE)
@@ -263,9 +264,12 @@ class ProjectionRunner:
                     for queue in queues.values():
                         await queue.put(events)
                     after = events[-1].position
-            finally:
-                for queue in queues.values():
-                    await queue.put(None)
+            except Exception as exc:  # the folders end with what they have; then it is raised
+                failed = exc
+            for queue in queues.values():  # (not when cancelled: nobody would take it)
+                await queue.put(None)
+            if failed is not None:
+                raise failed
 
         async def fold(projector: Projector) -> None:
             nonlocal reported

@@ -209,3 +209,49 @@ async def test_a_rebuild_that_fails_builds_its_indexes_again(db_url: str) -> Non
         with pytest.raises(RuntimeError):
             await runner.rebuild(["hazards"])
         assert await _indexes(store) == before
+
+
+async def test_a_catch_up_cancelled_or_whose_read_fails_ends_at_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Service shutdown mid-catch-up, or the database lost mid-read: the catch-up ends (the
+    failure raised), never left waiting on a page nobody will read or send."""
+    import projections.runner as runner_module
+
+    monkeypatch.setattr(runner_module, "PAGE", 10)  # many pages of the small sample
+    events = sample_events()
+    async with ledger_with(db_url) as (store, _runner):
+        await post(store, events)
+        runner = ProjectionRunner(store, all_projectors())
+        hazards = next(p for p in runner.projectors if p.name == "hazards")
+        folded = hazards.apply
+
+        async def slow(tx: object, page: object) -> None:
+            await asyncio.sleep(0.5)
+            await folded(tx, page)  # type: ignore[arg-type]
+
+        hazards.apply = slow  # type: ignore[method-assign]
+        task = asyncio.create_task(runner.catch_up())
+        await asyncio.sleep(0.3)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 5)
+        hazards.apply = folded  # type: ignore[method-assign]
+
+        reads = 0
+        read = store.read
+
+        async def failing(*args: object, **kwargs: object) -> object:
+            nonlocal reads
+            reads += 1
+            if reads == 3:
+                raise OSError("the database went away")
+            return await read(*args, **kwargs)  # type: ignore[arg-type]
+
+        store.read = failing  # type: ignore[method-assign]
+        again = ProjectionRunner(store, all_projectors())
+        with pytest.raises(OSError, match="went away"):
+            await asyncio.wait_for(again.catch_up(), 10)
+        store.read = read  # type: ignore[method-assign]
+        assert await again.catch_up() == len(events)  # and the next one folds the rest
