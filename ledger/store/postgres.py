@@ -38,6 +38,9 @@ WRITE_LOCK = 0x6C6564676572
 #: the session-level advisory lock of the one process folding the read models
 FOLD_LOCK = WRITE_LOCK + 2
 CHANNEL = "ledger_events"
+#: from how many rows an upsert goes through a staging table (a rebuild's pages): below, the
+#: staging table's own cost (a TRUNCATE makes a new file) is more than it saves
+STAGE_ROWS = 500
 SERVICE_ROLE = "ledger_app"
 
 
@@ -149,10 +152,11 @@ class _PostgresSQLTx:
     async def upsert(
         self, table: str, columns: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        if not rows:
+        if len(rows) < STAGE_ROWS:  # a page followed live: a few rows, one statement each
+            await self.executemany(upsert_sql(table, columns, key, f"VALUES ({', '.join('?' * len(columns))})"), rows)
             return
-        stage = f"stage_{table}"  # this connection's own, empty between statements
-        await self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        stage = f"stage_{table}"  # this connection's own, emptied after each use
+        await self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table})")
         await self._conn.copy_records_to_table(stage, records=rows, columns=list(columns))
         names = ", ".join(columns)
         await self._conn.execute(f"{upsert_sql(table, columns, key, f'SELECT {names} FROM {stage}')}; TRUNCATE {stage}")

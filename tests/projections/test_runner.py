@@ -255,3 +255,23 @@ async def test_a_catch_up_cancelled_or_whose_read_fails_ends_at_once(
             await asyncio.wait_for(again.catch_up(), 10)
         store.read = read  # type: ignore[method-assign]
         assert await again.catch_up() == len(events)  # and the next one folds the rest
+
+
+async def test_upserts_through_the_staging_table_fold_the_same_tables(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild's large pages upsert through a staging table on PostgreSQL (a page followed
+    live, one statement a row): both ways, the same tables as the incremental build."""
+    import ledger.store.postgres
+
+    events = sample_events()
+    async with ledger_with(db_url) as (store, runner):
+        for start in range(0, len(events), 9):
+            await post(store, events[start : start + 9])
+            await runner.catch_up()
+        incremental = await dump_tables(store, runner)
+        monkeypatch.setattr(ledger.store.postgres, "STAGE_ROWS", 1)  # every upsert staged
+        await runner.rebuild()
+        assert await dump_tables(store, runner) == incremental
+        await runner.rebuild()  # the staging table of the connection is there, and empty
+        assert await dump_tables(store, runner) == incremental
