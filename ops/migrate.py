@@ -13,6 +13,8 @@ __all__ = ["Migration", "load_migrations", "migrate"]
 
 log = structlog.get_logger("ledger.migrate")
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: the migration that made ``parked_indexes`` (``Backend.park_indexes``)
+PARKED_INDEXES = 160
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,13 @@ def load_migrations(kind: str) -> list[Migration]:
 async def migrate(backend: Backend) -> list[Migration]:
     """Bring the database to the current schema; return the migrations applied now."""
     done = await backend.applied_migrations()
+    pending = [m for m in load_migrations(backend.kind) if m.version not in done]
+    # indexes a rebuild killed half-way left dropped come back first: a migration may rebuild
+    # one of them (and would then find it missing)
+    if pending and PARKED_INDEXES in done and (restored := await backend.restore_indexes()):
+        log.warning("built again the indexes a rebuild had left dropped", indexes=restored)
     applied = []
-    for migration in load_migrations(backend.kind):
-        if migration.version in done:
-            continue
+    for migration in pending:
         await backend.apply_migration(migration.version, migration.name, migration.sql)
         log.info("migration applied", version=migration.version, name=migration.name)
         applied.append(migration)

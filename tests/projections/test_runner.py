@@ -275,3 +275,28 @@ async def test_upserts_through_the_staging_table_fold_the_same_tables(
         assert await dump_tables(store, runner) == incremental
         await runner.rebuild()  # the staging table of the connection is there, and empty
         assert await dump_tables(store, runner) == incremental
+
+
+async def test_a_migration_finds_the_indexes_a_dead_rebuild_left_dropped(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ledger migrate`` builds parked indexes again before it applies anything: a migration
+    that rebuilds one of them (as 150 and 170 rebuilt ``hazard_current_unit``) would
+    otherwise find it missing."""
+    import ops.migrate
+    from ops.migrate import Migration, migrate
+
+    async with ledger_with(db_url, sample_events()) as (store, runner):
+        hazards = next(p for p in runner.projectors if p.name == "hazards")
+        await store.backend.park_indexes(hazards.tables, set())
+        real = ops.migrate.load_migrations
+        later = Migration(
+            999,
+            "later",
+            "DROP INDEX hazard_current_unit;\nCREATE INDEX hazard_current_unit ON hazard_current (unit_id, state);\n",
+        )
+        monkeypatch.setattr(ops.migrate, "load_migrations", lambda kind: [*real(kind), later])
+        assert [m.version for m in await migrate(store.backend)] == [999]
+        assert await store.backend.fetch("SELECT COUNT(*) FROM parked_indexes") == [(0,)]
+        assert ("hazard_transitions", "hazard_transitions_unit") in await _indexes(store)
+        assert ("hazard_current", "hazard_current_unit") in await _indexes(store)
