@@ -32,9 +32,9 @@ class SQLTx(Protocol):
         self, table: str, columns: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
         """Insert ``rows``, or replace every other column of the row with the same ``key``
-        (columns of a unique index); no two rows may share a key. PostgreSQL copies them
-        into a staging table and merges it in one statement (3x faster than one upsert a
-        row)."""
+        (columns of a unique index); no two rows may share a key. PostgreSQL copies a large
+        batch (a rebuild's page) into a staging table and merges it in one statement, 3x
+        faster than one upsert a row."""
         ...
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
