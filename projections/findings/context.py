@@ -18,7 +18,16 @@ from ledger.store.sql import SQL
 from projections.calendar import Period
 from projections.duty import holders_of
 from projections.findings.rules import RULES
-from projections.registry import chain_at, chains_at, keys_adopted, rule_citation, rules_at, subtree_at, units_at
+from projections.registry import (
+    chain_at,
+    chains_at,
+    keys_adopted,
+    rule_citation,
+    rules_at,
+    rules_at_moments,
+    subtree_at,
+    units_at,
+)
 
 __all__ = ["Context", "holder_refs", "holder_subject", "unit_subject"]
 
@@ -63,6 +72,15 @@ class Context:
             for unit, rules in (await rules_at(self.db, wanted, at, self.position)).items():
                 self._rules[(unit, at)] = rules
         return {u: self._rules[(u, at)] for u in dict.fromkeys(unit_ids)}
+
+    async def rules_at_moments(self, asked: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RuleSet]:
+        """``rules`` of each (unit, moment) — each accident by the rules where and when it
+        happened — in one read for those not asked before."""
+        pairs = list(dict.fromkeys(asked))
+        wanted = [p for p in pairs if p not in self._rules]
+        if wanted:
+            self._rules.update(await rules_at_moments(self.db, wanted, self.position))
+        return {p: self._rules[p] for p in pairs}
 
     async def chain(self, unit_id: str, at: str) -> list[dict[str, Any]]:
         if (unit_id, at) not in self._chains:

@@ -6,7 +6,6 @@ belongs to the period in which the accident occurred."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from projections.accidents import LEVELS, accident_rows, accident_steps, investigation
@@ -22,10 +21,11 @@ async def investigations(ctx: Context) -> list[dict[str, Any]]:
         if ctx.covers(a["unit_id"])
     ]
     steps = await accident_steps(ctx.db, [a["accident_id"] for a in accidents], ctx.position)
-    # each accident judged by the rules where and when it happened, asked side by side
-    rules_then = await asyncio.gather(*(ctx.rules(a["unit_id"], a["occurred_at"]) for a in accidents))
+    # each accident judged by the rules where and when it happened, asked at once for them all
+    asked = [(a["unit_id"], a["occurred_at"]) for a in accidents]
+    by_moment = await ctx.rules_at_moments(asked)
     out = []
-    for found, rules in zip(accidents, rules_then, strict=True):
+    for found, rules in zip(accidents, (by_moment[p] for p in asked), strict=True):
         probe = investigation(found, steps[found["accident_id"]], rules)
         subject = {"kind": "accident", "id": found["accident_id"], "name": found["description"]}
         detail = {
