@@ -55,6 +55,7 @@ async def findings(
     # the families read apart (their caches in ``ctx`` only memoise): asked together, their
     # queries run side by side on the backend's readers
     found = [f for part in await asyncio.gather(*(family(ctx) for family in _FAMILIES)) for f in part]
+    await ctx.named(found)
     found.sort(
         key=lambda f: (
             f["rule"],

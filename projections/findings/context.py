@@ -21,6 +21,7 @@ from projections.findings.rules import RULES
 from projections.registry import (
     chain_at,
     chains_at,
+    chains_at_moments,
     keys_adopted,
     rule_citation,
     rules_at,
@@ -29,9 +30,11 @@ from projections.registry import (
     units_at,
 )
 
-__all__ = ["Context", "holder_refs", "holder_subject", "unit_subject"]
+__all__ = ["Accused", "Context", "holder_refs", "holder_subject", "unit_subject"]
 
 COUNTY_KINDS = ("county", "dev_zone")
+#: what a finding against a unit (or the holders of its roles) rests on: (unit, moment, policy, evidence, detail)
+Accused = tuple[str, str, dict[str, Any], list[dict[str, Any]], dict[str, Any]]
 
 
 class Context:
@@ -45,6 +48,7 @@ class Context:
         self._rules: dict[tuple[str, str], RuleSet] = {}
         self._chains: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._units: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._holders: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
         #: every rule key the baseline or any policy known at ``position`` sets
         self.keys_set: frozenset[str] = frozenset(BASELINE_RULES)
 
@@ -97,18 +101,79 @@ class Context:
         missing = [u for u in wanted if (u, at) not in self._chains]
         if missing:
             for unit_id, chain in (await chains_at(self.db, missing, at, self.position)).items():
-                self._chains[(unit_id, at)] = chain
+                self._keep_chain(unit_id, at, chain)
         return {u: next((c["unit_id"] for c in self._chains[(u, at)] if c["kind"] in kinds), None) for u in wanted}
+
+    async def chains_at_moments(self, asked: Iterable[tuple[str, str]]) -> None:
+        """Read the chains of each (unit, moment) not asked before, in one read: ``chain``,
+        ``nearest`` and ``unit`` of those units and of the units above them, at those
+        moments, then answer from the caches."""
+        wanted = [p for p in dict.fromkeys(asked) if p not in self._chains]
+        if wanted:
+            for (unit_id, at), chain in (await chains_at_moments(self.db, wanted, self.position)).items():
+                self._keep_chain(unit_id, at, chain)
+
+    def _keep_chain(self, unit_id: str, at: str, chain: list[dict[str, Any]]) -> None:
+        """A chain read at ``at`` holds each unit in it as it was at ``at`` — what ``units_at``
+        answers for it then (the same version row), without the chain's ``depth``."""
+        self._chains[(unit_id, at)] = chain
+        for link in chain:
+            self._units.setdefault((link["unit_id"], at), {k: v for k, v in link.items() if k != "depth"})
 
     async def unit(self, unit_id: str, at: str) -> dict[str, Any] | None:
         if (unit_id, at) not in self._units:
             self._units[(unit_id, at)] = (await units_at(self.db, [unit_id], at, self.position)).get(unit_id)
         return self._units[(unit_id, at)]
 
-    async def holders(self, unit_id: str, at: str, roles: Sequence[str]) -> list[dict[str, Any]]:
-        return await holders_of(self.db, [unit_id], at, self.position, roles)
+    async def units_many(self, unit_ids: Iterable[str], at: str) -> dict[str, dict[str, Any] | None]:
+        """``unit`` of each of ``unit_ids`` at one moment, in one read for those not asked before."""
+        wanted = list(dict.fromkeys(unit_ids))
+        missing = [u for u in wanted if (u, at) not in self._units]
+        if missing:
+            found = await units_at(self.db, missing, at, self.position)
+            self._units.update(((u, at), found.get(u)) for u in missing)
+        return {u: self._units[(u, at)] for u in wanted}
 
-    async def finding(
+    async def units_at_moments(self, asked: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any] | None]:
+        """``unit`` of each (unit, moment) — each enterprise as it was when its accident
+        happened — in one read of their chains (``chains_at_moments``: it caches the units
+        above them too); a unit its chain does not hold (not registered then) is asked of
+        ``units_at``, one read a moment."""
+        pairs = list(dict.fromkeys(asked))
+        await self.chains_at_moments(p for p in pairs if p not in self._units)
+        by_moment: dict[str, list[str]] = {}
+        for unit_id, at in pairs:
+            if (unit_id, at) not in self._units:
+                by_moment.setdefault(at, []).append(unit_id)
+        for at, unit_ids in by_moment.items():
+            await self.units_many(unit_ids, at)
+        return {p: self._units[p] for p in pairs}
+
+    async def holders(self, unit_id: str, at: str, roles: Sequence[str]) -> list[dict[str, Any]]:
+        key = (unit_id, at, tuple(roles))
+        if key not in self._holders:
+            self._holders[key] = await holders_of(self.db, [unit_id], at, self.position, roles)
+        return self._holders[key]
+
+    async def holders_at_moments(
+        self, asked: Iterable[tuple[str, str]], roles: Sequence[str]
+    ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """``holders`` of ``roles`` on each (unit, moment), in one read a moment for those not
+        asked before (``holders_of`` asks many units at one moment; the duty has no read
+        across moments)."""
+        pairs = list(dict.fromkeys(asked))
+        by_moment: dict[str, list[str]] = {}
+        for unit_id, at in pairs:
+            if (unit_id, at, tuple(roles)) not in self._holders:
+                by_moment.setdefault(at, []).append(unit_id)
+        for at, unit_ids in by_moment.items():
+            found: dict[str, list[dict[str, Any]]] = {u: [] for u in unit_ids}
+            for holding in await holders_of(self.db, unit_ids, at, self.position, roles):
+                found[holding["target"]].append(holding)  # in holders_of's order (target, role, …)
+            self._holders.update(((u, at, tuple(roles)), held) for u, held in found.items())
+        return {(u, at): self._holders[(u, at, tuple(roles))] for u, at in pairs}
+
+    def finding(
         self,
         slug: str,
         subject: dict[str, Any],
@@ -117,23 +182,32 @@ class Context:
         evidence: Iterable[dict[str, Any]],
         detail: dict[str, Any],
     ) -> dict[str, Any]:
+        """A finding against ``unit_id``; its ``unit_name`` (the unit's name at ``until``) is
+        filled by ``named`` once every family has answered: one read for them all."""
         rule = RULES[slug]
         seen: dict[int, dict[str, Any]] = {}
         for ref in evidence:
             seen.setdefault(int(ref["position"]), ref)
-        unit = await self.unit(unit_id, self.until)
         return {
             "rule": slug,
             "title": {"zh": rule.title_zh, "en": rule.title_en},
             "source": rule.describe(),
             "subject": subject,
             "unit_id": unit_id,
-            "unit_name": unit["name"] if unit else None,
+            "unit_name": None,
             "period": self.period.label,
             "policy": policy,
             "evidence": [seen[p] for p in sorted(seen)],
             "detail": detail,
         }
+
+    async def named(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``found`` with each finding's ``unit_name``: its unit's name at ``until``."""
+        units = await self.units_many((f["unit_id"] for f in found), self.until)
+        for finding in found:
+            unit = units[finding["unit_id"]]
+            finding["unit_name"] = unit["name"] if unit else None
+        return found
 
     async def against_holders(
         self,
@@ -155,9 +229,9 @@ class Context:
                 "holders": [],
                 "gap": f"{unit['name'] if unit else unit_id}：{_roles_zh(roles)}无人在任",
             }
-            return [await self.finding(slug, unit_subject(unit_id, unit), unit_id, policy, evidence, gap)]
+            return [self.finding(slug, unit_subject(unit_id, unit), unit_id, policy, evidence, gap)]
         return [
-            await self.finding(
+            self.finding(
                 slug,
                 holder_subject(h),
                 unit_id,
@@ -167,6 +241,18 @@ class Context:
             )
             for h in holders
         ]
+
+    async def against_holders_many(
+        self, slug: str, roles: Sequence[str], accused: Sequence[Accused]
+    ) -> list[dict[str, Any]]:
+        """``against_holders`` of each (unit, moment, policy, evidence, detail) in turn, their
+        holders read at once (one read a moment) and the units of their gaps in one read."""
+        held = await self.holders_at_moments(((a[0], a[1]) for a in accused), roles)
+        await self.units_at_moments((a[0], a[1]) for a in accused if not held[(a[0], a[1])])
+        out = []
+        for unit_id, at, policy, evidence, detail in accused:
+            out += await self.against_holders(slug, unit_id, at, roles, policy, evidence, detail)
+        return out
 
     def citation(self, rules: RuleSet, key: str) -> dict[str, Any]:
         return rule_citation(rules, key)

@@ -97,7 +97,7 @@ async def _collection(ctx: Context, counties: list[str], label_: str, year: int,
         unit = await ctx.unit(county, deadline)
         detail = {"month": label_, "collect_by": deadline, "report_kinds": list(COLLECTION_KINDS)}
         citation = ctx.citation(then[county], "cycle_580")
-        out.append(await ctx.finding("580.collection", unit_subject(county, unit), county, citation, [], detail))
+        out.append(ctx.finding("580.collection", unit_subject(county, unit), county, citation, [], detail))
     return out
 
 
@@ -148,7 +148,7 @@ async def _listing(ctx: Context, label_: str, year: int, month: int) -> list[dic
         }
         subject = unit_subject(city, await ctx.unit(city, listed_by))
         out.append(
-            await ctx.finding(
+            ctx.finding(
                 "580.listing",
                 subject,
                 city,

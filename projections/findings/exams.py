@@ -94,5 +94,5 @@ async def _judge(ctx: Context, row: tuple[Any, ...]) -> list[dict[str, Any]]:
         }
         evidence = [cite(pos, hash_, "exam.taken"), *holder_refs([post])]
         policy = ctx.citation(rules, "exam_failure_removal")
-        out.append(await ctx.finding(tier, subject_, post["target"], policy, evidence, detail))
+        out.append(ctx.finding(tier, subject_, post["target"], policy, evidence, detail))
     return out

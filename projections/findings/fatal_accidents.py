@@ -78,9 +78,7 @@ async def fatal_accidents(ctx: Context) -> list[dict[str, Any]]:
         evidence = [*found["events"], *(cite(r[3], r[4], "sanction.imposed") for r in rows)]
         policy = ctx.citation(rules, "fatal_accident_sanctions")
         out.append(
-            await ctx.finding(
-                "fatal_accident.sanctions", unit_subject(unit_id, unit), unit_id, policy, evidence, detail
-            )
+            ctx.finding("fatal_accident.sanctions", unit_subject(unit_id, unit), unit_id, policy, evidence, detail)
         )
     return out
 

@@ -38,7 +38,7 @@ async def investigations(ctx: Context) -> list[dict[str, Any]]:
         }
         if probe["level"] is not None and LEVELS.index(probe["level"]) < LEVELS.index(probe["required_level"]):
             out.append(
-                await ctx.finding(
+                ctx.finding(
                     "accident_investigation.level",
                     subject,
                     found["unit_id"],
@@ -52,7 +52,7 @@ async def investigations(ctx: Context) -> list[dict[str, Any]]:
         missing = probe["concluded_at"] is None and ctx.now > due
         if late or missing:
             out.append(
-                await ctx.finding(
+                ctx.finding(
                     "accident_investigation.report_overdue",
                     subject,
                     found["unit_id"],

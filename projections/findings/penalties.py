@@ -123,7 +123,7 @@ async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
             }
             subject = unit_subject(unit_id, await ctx.unit(unit_id, at))
             policy = ctx.citation(rules, "repeat_penalties")
-            out.append(await ctx.finding("repeat_penalties.closure", subject, unit_id, policy, evidence, detail))
+            out.append(ctx.finding("repeat_penalties.closure", subject, unit_id, policy, evidence, detail))
             break
     return out
 
@@ -152,9 +152,7 @@ async def three_musts(ctx: Context) -> list[dict[str, Any]]:
                     "reported_at": hazard["reported_at"],
                     "suspension_ordered": False,
                 }
-                out.append(
-                    await ctx.finding("three_musts.suspension", subject, unit_id, policy, [hazard["event"]], detail)
-                )
+                out.append(ctx.finding("three_musts.suspension", subject, unit_id, policy, [hazard["event"]], detail))
             deadline = hazard["deadline"]
             refused = (
                 deadline is not None
@@ -167,9 +165,7 @@ async def three_musts(ctx: Context) -> list[dict[str, Any]]:
                     "deadline": deadline,
                     "rectified_at": hazard["rectified_at"],
                 }
-                out.append(
-                    await ctx.finding("three_musts.closure", subject, unit_id, policy, [hazard["event"]], detail)
-                )
+                out.append(ctx.finding("three_musts.closure", subject, unit_id, policy, [hazard["event"]], detail))
     out += await _producing_while_suspended(ctx, orders)
     return out
 

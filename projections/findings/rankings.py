@@ -82,15 +82,15 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
                 }
                 evidence = [cite(row[6], row[7], "evaluation.scored")]
                 if slug != "ranking.township_interview":
-                    out.append(await ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, detail))
+                    out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, detail))
                     continue
                 heads = await ctx.holders(row[0], ctx.until, PARTY_AND_GOVERNMENT_HEADS)
                 if not heads:
                     gap = {**detail, "gap": "党政主要负责人无人在任"}
-                    out.append(await ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, gap))
+                    out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, gap))
                 for head in heads:
                     out.append(
-                        await ctx.finding(
+                        ctx.finding(
                             slug, holder_subject(head), row[0], policy, [*evidence, *holder_refs([head])], detail
                         )
                     )

@@ -41,9 +41,7 @@ async def _against(
     township = await ctx.nearest(unit_id, ("township",), at)
     if township is not None and ctx.covers(township):
         subject = unit_subject(township, await ctx.unit(township, at))
-        out.append(
-            await ctx.finding(slug, subject, township, policy, evidence, {**detail, "answers_as": "相关街道（乡镇）"})
-        )
+        out.append(ctx.finding(slug, subject, township, policy, evidence, {**detail, "answers_as": "相关街道（乡镇）"}))
     for holder in await ctx.holders(unit_id, at, ("industry_supervisor",)):
         department = holder["holder"] if holder["holder_kind"] == "unit" else holder.get("holder_unit")
         if department is None or not ctx.covers(department):
@@ -51,9 +49,7 @@ async def _against(
         subject = unit_subject(department, await ctx.unit(department, at))
         refs = [*evidence, *holder.get("events", [])]
         out.append(
-            await ctx.finding(
-                slug, subject, department, policy, refs, {**detail, "answers_as": "区有关部门（行业监管）"}
-            )
+            ctx.finding(slug, subject, department, policy, refs, {**detail, "answers_as": "区有关部门（行业监管）"})
         )
     return out
 
@@ -129,7 +125,7 @@ async def _illegal_production(ctx: Context) -> list[dict[str, Any]]:
                 continue
             subject = unit_subject(township, await ctx.unit(township, site["found_at"]))
             out.append(
-                await ctx.finding(
+                ctx.finding(
                     "veto.illegal_production",
                     subject,
                     township,
