@@ -90,11 +90,15 @@ async def _collection(ctx: Context, counties: list[str], label_: str, year: int,
             ctx.position,
         )
         first_sent.update((str(unit), str(at)) for unit, at in rows)
+    missed = [
+        (county, deadline)
+        for county, deadline in sorted(due.items())
+        if not (county in first_sent and first_sent[county] < deadline)
+    ]
+    units = await ctx.units_at_moments(missed)  # the counties as they were on their day, in one read
     out = []
-    for county, deadline in sorted(due.items()):
-        if county in first_sent and first_sent[county] < deadline:
-            continue
-        unit = await ctx.unit(county, deadline)
+    for county, deadline in missed:
+        unit = units[(county, deadline)]
         detail = {"month": label_, "collect_by": deadline, "report_kinds": list(COLLECTION_KINDS)}
         citation = ctx.citation(then[county], "cycle_580")
         out.append(ctx.finding("580.collection", unit_subject(county, unit), county, citation, [], detail))

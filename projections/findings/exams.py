@@ -15,9 +15,10 @@ in force for the enterprise when the exam was taken.
 
 from __future__ import annotations
 
-import asyncio
+from collections import defaultdict
 from typing import Any
 
+from ledger.domain.policy import RuleSet
 from projections.base import cite
 from projections.duty import held_by
 from projections.findings.context import Context, holder_refs
@@ -55,18 +56,41 @@ async def exam_failures(ctx: Context) -> list[dict[str, Any]]:
         ctx.period.start,
         ctx.period.end,
     )
-    # each failed exam judged apart (a few look-ups each), side by side
-    return [f for found in await asyncio.gather(*(_judge(ctx, row) for row in rows)) for f in found]
+    # what the judging reads, asked at once for every failed exam: the posts held when they
+    # failed (one read an exam's sitting), the enterprises as they were then, their rules then
+    sittings: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        sittings[row[3]].append(row[0])
+    posts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for taken_at, people in sittings.items():
+        held: dict[tuple[str, str], list[dict[str, Any]]] = {(p, taken_at): [] for p in people}
+        for post in await held_by(ctx.db, people, taken_at, ctx.position, HEADS):
+            held[(post["holder"], taken_at)].append(post)  # held_by's order: holder, role, target
+        posts.update(held)
+    asked = [(post["target"], row[3]) for row in rows for post in posts[(row[0], row[3])]]
+    units = await ctx.units_at_moments(asked)
+    rules = await ctx.rules_at_moments(p for p in asked if _enterprise(ctx, p[0], units[p]))
+    return [f for row in rows for f in _judge(ctx, row, posts[(row[0], row[3])], units, rules)]
 
 
-async def _judge(ctx: Context, row: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _enterprise(ctx: Context, unit_id: str, unit: dict[str, Any] | None) -> bool:
+    return unit is not None and unit["kind"] == "enterprise" and ctx.covers(unit_id)
+
+
+def _judge(
+    ctx: Context,
+    row: tuple[Any, ...],
+    posts: list[dict[str, Any]],
+    units: dict[tuple[str, str], dict[str, Any] | None],
+    rules_then: dict[tuple[str, str], RuleSet],
+) -> list[dict[str, Any]]:
     person_id, subject, score, taken_at, pos, hash_ = row
     out: list[dict[str, Any]] = []
-    for post in await held_by(ctx.db, [person_id], taken_at, ctx.position, HEADS):
-        enterprise = await ctx.unit(post["target"], taken_at)
-        if enterprise is None or enterprise["kind"] != "enterprise" or not ctx.covers(post["target"]):
+    for post in posts:
+        enterprise = units[(post["target"], taken_at)]
+        if enterprise is None or not _enterprise(ctx, post["target"], enterprise):
             continue
-        rules = await ctx.rules(post["target"], taken_at)
+        rules = rules_then[(post["target"], taken_at)]
         if not rules.get("exam_failure_removal"):
             continue
         if enterprise["industry"] in NOT_KEY_INDUSTRIES:

@@ -54,10 +54,15 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
     for row in latest.values():
         if (city := cities[(row[0], row[5])]) is not None:
             groups[(row[1], row[2], city)].append(row)
-    out = []
-    for (label_, scope, city), scored in sorted(groups.items()):
+    ordered = sorted(groups.items())
+    # each city's rules at the end of the quarter evaluated, asked at once for them all
+    rules_then = await ctx.rules_at_moments(
+        (city, parse_period(label_).last_instant) for (label_, _, city), _ in ordered
+    )
+    placed = []  # (slug, policy, scored row, detail), in the order the findings are made
+    for (label_, scope, city), scored in ordered:
         scored.sort(key=lambda r: (r[3], -(r[4] or 0), r[0]))
-        rules = await ctx.rules(city, parse_period(label_).last_instant)
+        rules = rules_then[(city, parse_period(label_).last_instant)]
         bottom = rules.get("ranking")
         if bottom is None:
             continue
@@ -70,7 +75,6 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
             for place, row in enumerate(scored, 1):
                 if row[3] > cutoff or not ctx.covers(row[0]):
                     continue
-                unit = await ctx.unit(row[0], row[5])
                 detail = {
                     "scored_period": label_,
                     "scope": scope,
@@ -80,18 +84,25 @@ async def rankings(ctx: Context) -> list[dict[str, Any]]:
                     "of": len(scored),
                     "city": city,
                 }
-                evidence = [cite(row[6], row[7], "evaluation.scored")]
-                if slug != "ranking.township_interview":
-                    out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, detail))
-                    continue
-                heads = await ctx.holders(row[0], ctx.until, PARTY_AND_GOVERNMENT_HEADS)
-                if not heads:
-                    gap = {**detail, "gap": "党政主要负责人无人在任"}
-                    out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, gap))
-                for head in heads:
-                    out.append(
-                        ctx.finding(
-                            slug, holder_subject(head), row[0], policy, [*evidence, *holder_refs([head])], detail
-                        )
-                    )
+                placed.append((slug, policy, row, detail))
+    # the scored units as they were when scored (their chains, read above, hold them) and the
+    # heads of the townships interviewed, asked at once
+    units = await ctx.units_at_moments((row[0], row[5]) for _, _, row, _ in placed)
+    interviewed = [(row[0], ctx.until) for slug, _, row, _ in placed if slug == "ranking.township_interview"]
+    heads_then = await ctx.holders_at_moments(interviewed, PARTY_AND_GOVERNMENT_HEADS)
+    out = []
+    for slug, policy, row, detail in placed:
+        unit = units[(row[0], row[5])]
+        evidence = [cite(row[6], row[7], "evaluation.scored")]
+        if slug != "ranking.township_interview":
+            out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, detail))
+            continue
+        heads = heads_then[(row[0], ctx.until)]
+        if not heads:
+            gap = {**detail, "gap": "党政主要负责人无人在任"}
+            out.append(ctx.finding(slug, unit_subject(row[0], unit), row[0], policy, evidence, gap))
+        for head in heads:
+            out.append(
+                ctx.finding(slug, holder_subject(head), row[0], policy, [*evidence, *holder_refs([head])], detail)
+            )
     return out
