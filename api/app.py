@@ -21,7 +21,7 @@ from ledger.errors import LedgerError
 from ledger.integrity import Notary
 from ledger.store import EventStore
 from ledger.store.personal import PersonalData
-from ops.bootstrap import open_ledger, open_notary, open_read_replica, personal_data, read_replica_url
+from ops.bootstrap import log_key, open_ledger, open_notary, open_read_replica, personal_data, read_replica_url
 from ops.config import Settings
 from projections.installed import all_projectors
 from projections.replica import Replica
@@ -112,7 +112,7 @@ async def _ledger_context(app: web.Application) -> AsyncIterator[None]:
     replica_url = read_replica_url(settings)  # a wrong one is said before anything opens
     # the rules' state is folded in the background: the service answers at once, an append
     # that comes before the fold ends replays the rest first (ledger.store.base.catch_up)
-    store = await open_ledger(settings.database_url, catch_up=False)
+    store = await open_ledger(settings.database_url, catch_up=False, key=log_key(settings))
     runner = ProjectionRunner(store, all_projectors())
     if replica_url is not None:  # the read models' queries go there (api/reads.py)
         try:
@@ -168,6 +168,13 @@ async def _fold_rules(store: EventStore) -> None:
     # requests that allocate much — the p95 of the dashboard's calls)
     gc.freeze()
     log.info("rules' state folded", position=position, seconds=round(time.perf_counter() - started, 1))
+    try:  # a long fold is not done twice: the next start begins from here
+        if store.snapshots is not None and await store.snapshots.due():
+            await store.take_snapshot()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.error("could not take a snapshot of the rules' state; the next start folds the log", error=repr(exc))
 
 
 async def _follow(runner: ProjectionRunner) -> None:

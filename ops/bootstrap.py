@@ -10,10 +10,12 @@ import structlog
 
 from ledger.checkpoint import LogKey, load_or_create_signing_key
 from ledger.decider import AcceptAll, Decider
+from ledger.domain import Domain
 from ledger.errors import IntegrityAlarm, LedgerError, StoreUnavailable
 from ledger.integrity import CheckpointRecord, Notary, record_path
 from ledger.store import Backend, EventStore, backend_kind, open_backend, redacted
 from ledger.store.personal import PersonalData
+from ledger.store.snapshots import RulesSnapshots, Snapshot
 from ledger.store.tiles import build_missing_tiles, stored_size
 from ops.config import Settings
 from ops.migrate import migrate
@@ -26,12 +28,15 @@ __all__ = [
     "default_decider",
     "ensure_tiles",
     "holds_ledger",
+    "log_key",
     "open_ledger",
     "open_notary",
     "open_read_replica",
     "open_without_rules",
     "personal_data",
     "read_replica_url",
+    "snapshot_when_due",
+    "take_snapshot",
 ]
 
 log = structlog.get_logger("ledger.bootstrap")
@@ -61,11 +66,13 @@ REPLICA_START_SECONDS = 10.0
 
 def default_decider() -> Decider:
     """The domain's rules (SPEC §4–§5); every post and import goes through them."""
-    try:
-        from ledger.domain import Domain
-    except ImportError:  # the domain layer is not built yet
-        return AcceptAll()
     return Domain()
+
+
+def log_key(settings: Settings) -> LogKey:
+    """The ledger's key (LEDGER_SIGNING_KEY, created mode 0600 on first use) under
+    LEDGER_ORIGIN: it signs the checkpoints and the snapshots of the rules' state."""
+    return LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
 
 
 async def holds_ledger(backend: Backend) -> bool:
@@ -101,8 +108,13 @@ async def open_ledger(
     progress: Callable[[int], None] | None = None,
     create: bool = True,
     catch_up: bool = True,
+    key: LogKey | None = None,
 ) -> EventStore:
     """Open the store, bring its schema and tiles up to date, and fold the log into the decider.
+
+    With the ledger's ``key`` (``log_key``) the rules' state starts from the latest snapshot
+    it signed and folds only the events after it (``ledger.store.snapshots``); without, it
+    folds the whole log (benchmarks, tests, commands that append no event).
 
     ``create=False`` (every command that only reads or extends an existing ledger) refuses a
     database that does not exist or holds no ledger, and creates nothing. ``catch_up=False``
@@ -118,7 +130,13 @@ async def open_ledger(
             await ensure_tiles(backend)
         # every append seals personal fields first (SPEC §4): POST /v1/events, import, demo
         personal = PersonalData(backend)
-        store = EventStore(backend, decider if decider is not None else default_decider(), step=personal)
+        decider = decider if decider is not None else default_decider()
+        snapshots = None
+        if key is not None:
+            if not isinstance(decider, Domain):
+                raise TypeError("snapshots are of the rules' state: a key needs the domain's decider")
+            snapshots = RulesSnapshots(backend, key, decider)
+        store = EventStore(backend, decider, step=personal, snapshots=snapshots)
         if catch_up:
             await store.catch_up(progress)
         if apply_migrations:
@@ -136,6 +154,20 @@ async def open_without_rules(url: str, *, apply_migrations: bool = True) -> Even
     return await open_ledger(url, decider=AcceptAll(), apply_migrations=apply_migrations, create=False, catch_up=False)
 
 
+async def snapshot_when_due(store: EventStore) -> None:
+    """After a long fold or import: a snapshot of the rules' state when it is
+    ``SNAPSHOT_AFTER`` events or more past the newest, so the next start folds little."""
+    if store.snapshots is not None and await store.snapshots.due():
+        await take_snapshot(store)
+
+
+async def take_snapshot(store: EventStore) -> Snapshot:
+    """A snapshot of the rules' state now, with a progress bar (``ledger snapshot``)."""
+    entities = store.snapshots.domain.entities if store.snapshots else 0
+    with progress_bar("snapshot of the rules' state", entities, unit="entities") as bar:
+        return await store.take_snapshot(bar.update)
+
+
 def personal_data(store: EventStore) -> PersonalData:
     """The personal-data step ``open_ledger`` wired into ``store`` (keys, reveal, present)."""
     if not isinstance(store.step, PersonalData):
@@ -148,7 +180,7 @@ def open_notary(store: EventStore, settings: Settings) -> Notary:
     LEDGER_ORIGIN, its checkpoints recorded beside the key, pushed to LEDGER_WITNESSES."""
     from ops.witness import Witnesses, parse_witnesses
 
-    key = LogKey(load_or_create_signing_key(settings.signing_key), settings.origin or None)
+    key = log_key(settings)
     notary = Notary(store.backend, key, CheckpointRecord(record_path(settings.signing_key), key))
     endpoints = parse_witnesses(settings.witnesses)
     if endpoints:

@@ -16,7 +16,15 @@ import structlog
 
 from ledger.errors import IntegrityAlarm, LedgerError
 from ledger.store import EventStore
-from ops.bootstrap import ensure_tiles, open_ledger, open_notary, open_without_rules
+from ops.bootstrap import (
+    ensure_tiles,
+    log_key,
+    open_ledger,
+    open_notary,
+    open_without_rules,
+    snapshot_when_due,
+    take_snapshot,
+)
 from ops.config import Settings, port_number
 from ops.importer import import_file
 from ops.logging import configure_logging
@@ -48,9 +56,10 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    store = await open_ledger(settings.database_url)
+    store = await open_ledger(settings.database_url, key=log_key(settings))
     try:
         result = await import_file(store, Path(args.file), actor=args.actor, batch_size=args.batch_size)
+        await snapshot_when_due(store)
     finally:
         await store.close()
     print(f"imported {result.appended} events ({result.replayed} already present); head is at {result.head}")
@@ -95,6 +104,7 @@ async def _verify_ledger(store: EventStore, settings: Settings) -> list[str]:
     if not _exists(settings.signing_key):
         print(f"no signing key at {settings.signing_key}: no signed checkpoint to compare the log with")
         return problems
+    problems.extend(await _verify_snapshots(store, settings))
     notary = open_notary(store, settings)
     alarm = await notary.check()
     if alarm is not None:
@@ -104,6 +114,23 @@ async def _verify_ledger(store: EventStore, settings: Settings) -> list[str]:
         print(f"consistent with the checkpoint of {cp.size} events signed at {cp.timestamp} ({cp.origin})")
     else:
         print(f"no checkpoint signed with {settings.signing_key} yet")
+    return problems
+
+
+async def _verify_snapshots(store: EventStore, settings: Settings) -> list[str]:
+    """Each stored snapshot of the rules' state: signed by this ledger's key, of this log."""
+    from ledger.domain import Domain
+    from ledger.store.snapshots import RulesSnapshots
+    from ops.migrate import RULES_SNAPSHOTS
+
+    if RULES_SNAPSHOTS not in await store.backend.applied_migrations():
+        return []
+    problems = []
+    for snapshot, why in await RulesSnapshots(store.backend, log_key(settings), Domain()).audit():
+        if why is None:
+            print(f"snapshot of the rules' state at position {snapshot.position} holds (signed, of this log)")
+        else:
+            problems.append(f"snapshot of the rules' state at position {snapshot.position}: {why}")
     return problems
 
 
@@ -205,6 +232,30 @@ async def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     print(f"rebuilt {', '.join(args.names) or 'all projections'} up to position {position}")
+    return 0
+
+
+async def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
+    """Fold the rules' state (from the newest snapshot) and store a new signed snapshot."""
+    if not _exists(settings.signing_key):
+        raise LedgerError(
+            f"no signing key at {settings.signing_key}: snapshots are signed with the ledger's key "
+            "(LEDGER_SIGNING_KEY, created by the first `ledger serve`, `import` or `demo`)"
+        )
+    store = await open_ledger(settings.database_url, create=False, catch_up=False, key=log_key(settings))
+    try:
+        head = (await store.head()).position
+        if head == 0:
+            raise LedgerError("the ledger holds no event: there is no rules' state to snapshot")
+        with progress_bar("folding the rules' state", head) as bar:
+            await store.catch_up(bar.update)
+        taken = await take_snapshot(store)
+    finally:
+        await store.close()
+    print(
+        f"snapshot of the rules' state at position {taken.position}: {taken.entities:,} entities, "
+        f"{taken.size / 1e6:.1f} MB in {taken.parts} parts, signed; a start now folds only the events after it"
+    )
     return 0
 
 
@@ -427,6 +478,11 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="empty projections and fold the whole log again")
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
     rebuild.set_defaults(run=cmd_rebuild)
+
+    snapshot = sub.add_parser(
+        "snapshot", help="store a signed snapshot of the rules' state, so that a start folds only what follows"
+    )
+    snapshot.set_defaults(run=cmd_snapshot)
 
     demo = sub.add_parser("demo", help="generate and import a realistic demo city (deterministic, seeded)")
     demo.add_argument("--seed", type=int, default=2019, help="random seed (2019); same seed, same log")

@@ -179,14 +179,15 @@ async def append_generated(
 
 
 async def _import(args: argparse.Namespace, settings: Any, tally: Tally, expected: int) -> None:
-    from ops.bootstrap import open_ledger
+    from ops.bootstrap import log_key, open_ledger, snapshot_when_due
 
-    store = await open_ledger(settings.database_url)
+    store = await open_ledger(settings.database_url, key=log_key(settings))
     try:
         head = (await store.head()).position
         with progress_bar("demo city", expected) as bar:
             await append_generated(store, generate(args.seed, args.enterprises, args.years), bar.update, tally)
         after = (await store.head()).position
         print(f"appended {after - head:,} events (log head {after:,})")
+        await snapshot_when_due(store)  # the service's first start folds nothing
     finally:
         await store.close()

@@ -15,6 +15,8 @@ log = structlog.get_logger("ledger.migrate")
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: the migration that made ``parked_indexes`` (``Backend.park_indexes``)
 PARKED_INDEXES = 160
+#: the migration that made ``rules_snapshots`` (``ledger.store.snapshots``; ``ledger verify``)
+RULES_SNAPSHOTS = 180
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ Replaying an event already in the log skips every check and applies it in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from ledger.catalogue import EVENT_TYPES
 from ledger.domain import accidents, assignments, enforcement, hazards, policy, units, visits  # noqa: F401
 from ledger.domain.base import Entity, Fact, to_datetime
 from ledger.domain.rules import RULES, EventRule, exists, refuse_unknown
+from ledger.domain.snapshot import StateLoader, state_parts
 from ledger.domain.state import DecisionView, ReplayView, Tables, View
 from ledger.domain.validate import references, validate
 from ledger.envelope import Proposed, StoredEvent
@@ -90,7 +92,7 @@ class Domain:
         self.library = library
         self.retire = retire
         self.tables = Tables()
-        self._replay_view = ReplayView(self.tables, library, retire)
+        self.replay_view = ReplayView(self.tables, library, retire)
         #: (position, reason) of log events the rules could not apply on replay
         self.anomalies: list[tuple[int, str]] = []
 
@@ -108,13 +110,26 @@ class Domain:
             _at(event.occurred_at),
             event.position,
         )
-        view = self._replay_view
+        view = self.replay_view
         try:
             _apply(view, rule, fact, view.get(event.stream))
         except Exception as exc:
             if len(self.anomalies) < MAX_ANOMALIES:
                 self.anomalies.append((event.position, f"{type(exc).__name__}: {exc}"))
         self.position = event.position
+
+    # snapshots (ledger/domain/snapshot.py; stored by ledger/store/snapshots.py) -----------
+    @property
+    def entities(self) -> int:
+        return len(self.tables.aggregates)
+
+    def state_parts(self) -> Iterator[bytes]:
+        """The committed state as bytes, in parts (keep it still until the last one)."""
+        return state_parts(self)
+
+    def loader(self) -> StateLoader:
+        """Loads a snapshot's parts into a domain that has folded nothing yet."""
+        return StateLoader(self)
 
     # reads, for the API's "current state" and for tests ----------------------------------
     def get(self, stream: str) -> Entity | None:

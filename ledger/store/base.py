@@ -33,6 +33,7 @@ from ledger.store.sql import Row, SQLTx
 from ledger.timeutil import format_recorded, utc_now
 
 if TYPE_CHECKING:
+    from ledger.store.snapshots import RulesSnapshots, Snapshot
     from ledger.store.tiles import TileAppender
 
 __all__ = [
@@ -223,10 +224,19 @@ CATCH_UP_BATCH = 1000
 class EventStore:
     """The ledger's log: append (group-committed), read, subscribe, verify."""
 
-    def __init__(self, backend: Backend, decider: Decider | None = None, step: AppendStep | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        decider: Decider | None = None,
+        step: AppendStep | None = None,
+        snapshots: RulesSnapshots | None = None,
+    ) -> None:
         self.backend = backend
         self.decider: Decider = decider if decider is not None else AcceptAll()
         self.step = step
+        #: the decider's snapshots (``ledger.store.snapshots``): the first fold starts from one
+        self.snapshots = snapshots
+        self._restore_tried = False
         self._pending: deque[_Request] = deque()
         self._work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -273,6 +283,7 @@ class EventStore:
         background while the service serves (an append meanwhile replays what is left first)."""
         while True:
             async with self._deciding:
+                await self._restore_once(progress)
                 events = await self.backend.read(self.decider.position, CATCH_UP_BATCH)
                 for event in events:
                     self.decider.replay(event)
@@ -281,6 +292,26 @@ class EventStore:
             if len(events) < CATCH_UP_BATCH:
                 self._folded = True
                 return self.decider.position
+
+    async def _restore_once(self, progress: Callable[[int], None] | None = None) -> None:
+        """Before the first event is folded: the decider's state from the latest snapshot
+        (``ledger.store.snapshots``), when one is wired and usable. Holds ``_deciding``."""
+        if self._restore_tried or self.snapshots is None:
+            return
+        self._restore_tried = True
+        if self.decider.position == 0:
+            await self.snapshots.restore((await self.backend.head()).position, progress)
+
+    async def take_snapshot(self, progress: Callable[[int], None] | None = None) -> Snapshot:
+        """Store a signed snapshot of the decider's state as it is now (``ledger snapshot``;
+        the service after a long fold). Appends wait while it is cut into parts (about a
+        second per 300,000 events), not while it is written."""
+        if self.snapshots is None:
+            raise RuntimeError("this store keeps no snapshots of its rules' state (opened without rules or key)")
+        async with self._deciding:
+            await self._restore_once()
+            position, entities, parts = await self.snapshots.dump(progress)
+        return await self.snapshots.save(position, entities, parts)
 
     async def folded(self) -> Decider:
         """The decider, once it has folded the log as it stood when the store was opened
@@ -335,15 +366,17 @@ class EventStore:
         """One transaction: decide every request of the group, write the rows, commit."""
         decision: Decision | None = None
         try:
-            async with self._deciding, self.backend.write_transaction() as tx:
-                streams = sorted({e.stream for r in requests for e in r.events})
-                head, versions = await tx.head_and_versions(streams)
-                await self._replay_foreign(tx, head)
-                decision = self.decider.begin()
-                group = await self._open_group(tx, head, versions, requests, decision)
-                outcomes = [self._decide_request(group, request) for request in requests]
-                if group.rows:
-                    await tx.insert(group.rows)
+            async with self._deciding:
+                await self._restore_once()  # not folded yet: start from the snapshot, then replay
+                async with self.backend.write_transaction() as tx:
+                    streams = sorted({e.stream for r in requests for e in r.events})
+                    head, versions = await tx.head_and_versions(streams)
+                    await self._replay_foreign(tx, head)
+                    decision = self.decider.begin()
+                    group = await self._open_group(tx, head, versions, requests, decision)
+                    outcomes = [self._decide_request(group, request) for request in requests]
+                    if group.rows:
+                        await tx.insert(group.rows)
         except BaseException:
             if decision is not None:
                 decision.abort()

@@ -6,14 +6,19 @@ on the whole log, and nothing is folded twice."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient
 
+from api.app import STORE, create_app
 from ledger.domain import Domain
 from ledger.envelope import parse_proposed
 from ledger.errors import DomainRefused
+from ledger.store import snapshots
 from ops.bootstrap import open_ledger
-from tests.api.support import service
+from ops.config import Settings
+from tests.api.support import LedgerTestServer, service
 from tests.projections.support import ledger_with, sample_events
 
 REOPENED = {  # HZ-2019-0001 was closed (销号) in the sample: nothing more can be recorded on it
@@ -73,3 +78,39 @@ async def test_the_service_judges_scope_and_state_on_the_whole_log_from_its_firs
         status, body = await svc.get("/v1/streams/hazard:HZ-2019-0001")
         assert status == 200
         assert body["state"]["state"] == "closed"
+
+
+async def test_a_long_fold_leaves_a_snapshot_the_next_start_begins_from(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start that had to fold many events takes a signed snapshot of the rules' state; the
+    next start restores it and folds only what came after (ledger/store/snapshots.py)."""
+    monkeypatch.setattr(snapshots, "SNAPSHOT_AFTER", 100)  # a city's 50,000, scaled to the sample
+    async with ledger_with(sqlite_url, sample_events()):
+        pass
+    head = await _head(sqlite_url)
+    settings = Settings(database_url=sqlite_url, signing_key=str(tmp_path / "signing.key"))
+    for start in ("first", "second"):
+        client = TestClient(LedgerTestServer(create_app(settings)))
+        await client.start_server()
+        try:
+            store = client.app[STORE]
+            assert store.snapshots is not None
+            for _ in range(200):  # the fold, and then the snapshot, run in the background
+                taken = await store.snapshots.latest()
+                if taken is not None and store.decider.position == head:
+                    break
+                await asyncio.sleep(0.05)
+            assert taken is not None
+            assert taken.position == head
+            assert store.snapshots.restored_at == (0 if start == "first" else head)
+        finally:
+            await client.close()
+
+
+async def _head(url: str) -> int:
+    store = await open_ledger(url)
+    try:
+        return (await store.head()).position
+    finally:
+        await store.close()

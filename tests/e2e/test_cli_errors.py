@@ -124,3 +124,23 @@ def test_a_bar_whose_total_was_an_estimate_ends_at_100_percent(capsys: pytest.Ca
     with progress_bar("demo city", 1000) as bar:
         bar.update(840)
     assert "100%" in capsys.readouterr().err.splitlines()[-1].split("\r")[-1]
+
+
+async def test_snapshot_of_the_rules_state(tmp_path: Path) -> None:
+    """`ledger snapshot` refuses what it cannot snapshot in one line, and the next command that
+    folds the rules' state starts from the snapshot."""
+    _one_line_error(await cli(tmp_path, "snapshot"), "no signing key")
+    assert os.listdir(tmp_path) == []  # nothing created
+    (tmp_path / "empty.jsonl").write_text("")
+    assert (await cli(tmp_path, "import", "empty.jsonl")).returncode == 0  # a ledger (and key), no event
+    missing = await cli(tmp_path, "--database", "sqlite:///no/such/dir/ledger.db", "snapshot")
+    _one_line_error(missing, "does not exist")
+    assert not (tmp_path / "no").exists()
+    _one_line_error(await cli(tmp_path, "snapshot"), "holds no event")
+    assert (await cli(tmp_path, "import", SAMPLE)).returncode == 0
+    result = await cli(tmp_path, "snapshot")
+    assert result.returncode == 0, result.stderr
+    assert f"snapshot of the rules' state at position {SAMPLE_EVENTS}:" in result.stdout
+    again = await cli(tmp_path, "snapshot")  # restores the first, folds nothing, takes it again
+    assert again.returncode == 0, again.stderr
+    assert "rules' state restored from a snapshot" in again.stdout + again.stderr

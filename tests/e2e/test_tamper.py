@@ -20,12 +20,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
 from api.tokens import create_token
-from ledger.checkpoint import open_checkpoint
+from ledger.checkpoint import LogKey, load_or_create_signing_key, open_checkpoint
 from ledger.envelope import StoredEvent
 from ledger.merkle import event_leaf_hash, proof_from_hex, verify_consistency
 from ledger.note import parse_vkey
+from ops.bootstrap import open_ledger
 from ops.config import Settings
-from tests.contract.dba import change_one_byte, delete_last_event
+from tests.contract.dba import change_one_byte, delete_last_event, raw_sql
 from tests.projections.support import ledger_with, sample_events
 
 HAZARD = {
@@ -145,3 +146,22 @@ async def test_a_changed_byte_is_never_signed_over(db_url: str, tmp_path: Path) 
     checked = await asyncio.to_thread(_verify, db_url, key)
     assert checked.returncode == 1
     assert f"chain broken at position {position}" in checked.stderr
+
+
+async def test_a_changed_snapshot_of_the_rules_state_is_noticed(db_url: str, tmp_path: Path) -> None:
+    """`ledger verify` checks the stored snapshots too: one changed in the database (a state
+    slipped in that the log does not imply) fails it, before a restart would refuse it."""
+    await _ledger(db_url)
+    key = tmp_path / "signing.key"
+    store = await open_ledger(db_url, key=LogKey(load_or_create_signing_key(str(key))))
+    try:
+        taken = await store.take_snapshot()
+    finally:
+        await store.close()
+    checked = await asyncio.to_thread(_verify, db_url, key)
+    assert checked.returncode == 0, checked.stderr
+    assert f"snapshot of the rules' state at position {taken.position} holds" in checked.stdout
+    await raw_sql(db_url, "UPDATE rules_snapshots SET entities = entities + 1")
+    checked = await asyncio.to_thread(_verify, db_url, key)
+    assert checked.returncode == 1
+    assert f"snapshot of the rules' state at position {taken.position}: its signature does not hold" in checked.stderr
