@@ -65,11 +65,6 @@ class Context:
     def covers(self, unit_id: str | None) -> bool:
         return self.in_scope is None or unit_id in self.in_scope
 
-    async def rules(self, unit_id: str, at: str) -> RuleSet:
-        if (unit_id, at) not in self._rules:
-            self._rules[(unit_id, at)] = (await rules_at(self.db, [unit_id], at, self.position))[unit_id]
-        return self._rules[(unit_id, at)]
-
     async def rules_many(self, unit_ids: Iterable[str], at: str) -> dict[str, RuleSet]:
         wanted = [u for u in dict.fromkeys(unit_ids) if (u, at) not in self._rules]
         if wanted:

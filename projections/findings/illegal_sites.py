@@ -15,7 +15,7 @@ from typing import Any
 
 from projections.base import cite
 from projections.calendar import months
-from projections.findings.context import COUNTY_KINDS, Context
+from projections.findings.context import COUNTY_KINDS, Accused, Context
 
 __all__ = ["illegal_sites", "unstopped_sites"]
 
@@ -57,12 +57,18 @@ async def unstopped_sites(ctx: Context) -> list[tuple[str, str, list[dict[str, A
 async def illegal_sites(ctx: Context) -> list[dict[str, Any]]:
     if not ctx.may_apply("illegal_sites_dismissal"):
         return []
-    out = []
-    for month, judged, sites in await unstopped_sites(ctx):
+    judged_months = await unstopped_sites(ctx)
+    # each site by the rules where and when it was found, and the county above it then: asked
+    # at once for every site of the period
+    asked = [(site["unit_id"], site["found_at"]) for _, _, sites in judged_months for site in sites]
+    rules_then = await ctx.rules_at_moments(asked)
+    await ctx.chains_at_moments(p for p in asked if rules_then[p].get("illegal_sites_dismissal") is not None)
+    accused: list[Accused] = []
+    for month, judged, sites in judged_months:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         thresholds: dict[str, Any] = {}
         for site in sites:
-            rules = await ctx.rules(site["unit_id"], site["found_at"])
+            rules = rules_then[(site["unit_id"], site["found_at"])]
             limits = rules.get("illegal_sites_dismissal")
             if limits is None:
                 continue  # no policy in force here then: this site counts for nothing
@@ -84,8 +90,5 @@ async def illegal_sites(ctx: Context) -> list[dict[str, Any]]:
                 "unstopped_sites": [s["site_id"] for s in found],
                 "threshold": needed,
             }
-            evidence = [s["event"] for s in found]
-            out += await ctx.against_holders(
-                "illegal_sites.dismissal", unit_id, judged, GOVERNMENT_HEADS, policy, evidence, detail
-            )
-    return out
+            accused.append((unit_id, judged, policy, [s["event"] for s in found], detail))
+    return await ctx.against_holders_many("illegal_sites.dismissal", GOVERNMENT_HEADS, accused)

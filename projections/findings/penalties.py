@@ -19,7 +19,7 @@ from ledger.domain.enums import ADMINISTRATIVE_PENALTY_KINDS
 from projections.accidents import accident_rows
 from projections.base import cite
 from projections.bitemporal import chunks
-from projections.findings.context import Context, unit_subject
+from projections.findings.context import Accused, Context, unit_subject
 from projections.timekeys import FOREVER, add_days
 
 __all__ = ["PENALTY_KINDS", "repeat_penalties", "three_musts"]
@@ -87,7 +87,9 @@ async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
     covered = [u for u in penalties if ctx.covers(u)]
     # open when a penalty of the period was given: reported before the period ends
     hazards = await _major_hazards(ctx, covered, reported_to=ctx.period.end)
-    out = []
+    # the penalties that may complete a count (of the period, a major hazard open), each by
+    # the rules where and when it was imposed, asked at once for them all
+    tried: dict[str, list[tuple[int, str, list[dict[str, Any]]]]] = defaultdict(list)
     for unit_id, given in sorted(penalties.items()):
         if not ctx.covers(unit_id) or unit_id not in hazards:
             continue
@@ -100,9 +102,16 @@ async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
                 for h in hazards[unit_id]
                 if h["reported_at"] <= at and (h["closed_at"] is None or h["closed_at"] > at)
             ]
-            if not open_then:
-                continue
-            rules = await ctx.rules(unit_id, at)
+            if open_then:
+                tried[unit_id].append((i, at, open_then))
+    rules_then = await ctx.rules_at_moments(
+        (unit_id, at) for unit_id, candidates in tried.items() for _, at, _ in candidates
+    )
+    closures: list[Accused] = []
+    for unit_id, candidates in tried.items():
+        given = penalties[unit_id]
+        for i, at, open_then in candidates:
+            rules = rules_then[(unit_id, at)]
             counts = rules.get("repeat_penalties")
             hit = None
             for days, key in ((180, "in_180_days"), (365, "in_365_days")):
@@ -121,11 +130,14 @@ async def repeat_penalties(ctx: Context) -> list[dict[str, Any]]:
                 "major_hazards": [h["hazard_id"] for h in open_then],
                 "judged_at": at,
             }
-            subject = unit_subject(unit_id, await ctx.unit(unit_id, at))
             policy = ctx.citation(rules, "repeat_penalties")
-            out.append(ctx.finding("repeat_penalties.closure", subject, unit_id, policy, evidence, detail))
+            closures.append((unit_id, at, policy, evidence, detail))
             break
-    return out
+    units = await ctx.units_at_moments((unit_id, at) for unit_id, at, *_ in closures)
+    return [
+        ctx.finding("repeat_penalties.closure", unit_subject(u, units[(u, at)]), u, policy, evidence, detail)
+        for u, at, policy, evidence, detail in closures
+    ]
 
 
 async def three_musts(ctx: Context) -> list[dict[str, Any]]:
@@ -133,6 +145,17 @@ async def three_musts(ctx: Context) -> list[dict[str, Any]]:
         return []
     hazards = await _major_hazards(ctx, reported_from=ctx.period.start, reported_to=ctx.period.end)
     orders = await _sanctions(ctx, ("suspension", "closure"))
+    # each hazard by the rules where and when it was reported, its unit as it was then: asked
+    # at once for them all
+    asked = [
+        (unit_id, hazard["reported_at"])
+        for unit_id, found in sorted(hazards.items())
+        if ctx.covers(unit_id)
+        for hazard in found
+        if ctx.period.contains(hazard["reported_at"]) and hazard["reported_at"] <= ctx.now
+    ]
+    rules_then = await ctx.rules_at_moments(asked)
+    units = await ctx.units_at_moments(p for p in asked if rules_then[p].get("major_hazard_requires_suspension"))
     out = []
     for unit_id, found in sorted(hazards.items()):
         if not ctx.covers(unit_id):
@@ -140,11 +163,11 @@ async def three_musts(ctx: Context) -> list[dict[str, Any]]:
         for hazard in found:
             if not ctx.period.contains(hazard["reported_at"]) or hazard["reported_at"] > ctx.now:
                 continue
-            rules = await ctx.rules(unit_id, hazard["reported_at"])
+            rules = rules_then[(unit_id, hazard["reported_at"])]
             if not rules.get("major_hazard_requires_suspension"):
                 continue
             policy = ctx.citation(rules, "major_hazard_requires_suspension")
-            subject = unit_subject(unit_id, await ctx.unit(unit_id, hazard["reported_at"]))
+            subject = unit_subject(unit_id, units[(unit_id, hazard["reported_at"])])
             given = orders.get(unit_id, [])
             if not any(o[2] == "suspension" and o[3] >= hazard["reported_at"] for o in given):
                 detail = {
@@ -171,7 +194,7 @@ async def three_musts(ctx: Context) -> list[dict[str, Any]]:
 
 
 async def _producing_while_suspended(ctx: Context, orders: dict[str, list[tuple[Any, ...]]]) -> list[dict[str, Any]]:
-    out = []
+    suspended = []  # (accident, the suspension in force when it happened)
     for found in await accident_rows(ctx.db, ctx.position, start=ctx.period.start, end=ctx.period.end):
         unit_id, at = found["unit_id"], found["occurred_at"]
         if not ctx.covers(unit_id):
@@ -184,20 +207,18 @@ async def _producing_while_suspended(ctx: Context, orders: dict[str, list[tuple[
             and not (o[6] is not None and o[7] is not None and int(o[7]) <= ctx.position and o[6] <= at)
             and (o[8] is None or o[8] > at)
         ]
-        if not active:
-            continue
-        rules = await ctx.rules(unit_id, at)
+        if active:
+            suspended.append((found, active[0]))
+    # each accident by the rules where and when it happened, asked at once for them all
+    rules_then = await ctx.rules_at_moments((found["unit_id"], found["occurred_at"]) for found, _ in suspended)
+    accused: list[Accused] = []
+    for found, order in suspended:
+        unit_id, at = found["unit_id"], found["occurred_at"]
+        rules = rules_then[(unit_id, at)]
         if not rules.get("major_hazard_requires_suspension"):
             continue
-        evidence = [*found["events"], cite(active[0][4], active[0][5], "sanction.imposed")]
-        detail = {"accident_id": found["accident_id"], "occurred_at": at, "suspension": active[0][1]}
-        out += await ctx.against_holders(
-            "three_musts.producing_while_suspended",
-            unit_id,
-            at,
-            ("principal",),
-            ctx.citation(rules, "major_hazard_requires_suspension"),
-            evidence,
-            detail,
-        )
-    return out
+        evidence = [*found["events"], cite(order[4], order[5], "sanction.imposed")]
+        detail = {"accident_id": found["accident_id"], "occurred_at": at, "suspension": order[1]}
+        policy = ctx.citation(rules, "major_hazard_requires_suspension")
+        accused.append((unit_id, at, policy, evidence, detail))
+    return await ctx.against_holders_many("three_musts.producing_while_suspended", ("principal",), accused)
