@@ -54,8 +54,11 @@ async def rules_at_moments(db: SQL, asked: Iterable[tuple[str, str]], position: 
         rows = await db.fetch(
             f"WITH q (unit_id, at) AS (VALUES {', '.join(['(CAST(? AS TEXT), CAST(? AS TEXT))'] * len(chunk))}) "
             "SELECT q.unit_id, t.depth, p.valid_from, p.position, p.policy_id, p.basis, p.rules, p.name, q.at "
-            "FROM q JOIN unit_tree t ON t.unit_id = q.unit_id AND t.valid_from <= q.at AND q.at < t.valid_to "
-            "AND t.recorded_from <= ? AND ? < t.recorded_to JOIN policies p ON p.jurisdiction = t.ancestor_id "
+            # CROSS JOIN: SQLite's planner keeps this order (the pairs, their ancestors, their
+            # policies); left free, past ~50 pairs it scans the policies first (2x slower)
+            "FROM q CROSS JOIN unit_tree t CROSS JOIN policies p "
+            "WHERE t.unit_id = q.unit_id AND t.valid_from <= q.at AND q.at < t.valid_to "
+            "AND t.recorded_from <= ? AND ? < t.recorded_to AND p.jurisdiction = t.ancestor_id "
             "AND p.valid_from <= q.at AND q.at < p.valid_to AND p.position <= ?",
             *(value for pair in chunk for value in pair),
             position,
