@@ -9,6 +9,8 @@ the whole log. A snapshot is a cache of what the log implies, never a record of 
   the eventsourcing library's; a snapshot of other code is not read (the log is folded);
 - **which log**: it names the event it reflects by position and hash; a log whose event
   there differs (rewritten by hand) is folded from its start instead, and said loudly;
+- **what is stored**: the domain's parts, each compressed (zlib, level 1: a quarter of the
+  bytes); the signature covers the stored bytes, checked before anything is decompressed;
 - **whose hand**: it is signed with the ledger's key (the checkpoints' Ed25519 key) over its
   fingerprint, position, event hash and every part's SHA-256; nothing of it is unpickled
   before the signature holds. Someone who can write the table but not sign (a database
@@ -28,6 +30,7 @@ import gc
 import hashlib
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,7 +164,7 @@ class RulesSnapshots:
         parts: list[bytes] = []
         told = 0
         for body in self.domain.state_parts():
-            parts.append(body)
+            parts.append(zlib.compress(body, 1))  # a quarter of the bytes to write, in ~1 ms
             if progress is not None:  # the aggregates' parts come first, PART_ENTITIES each
                 done = min(entities, parts_of.PART_ENTITIES * len(parts))
                 progress(done - told)
@@ -230,7 +233,7 @@ class RulesSnapshots:
             return 0
         loader = self.domain.loader()
         for body in parts:
-            _load_part(loader, body)
+            _load_part(loader, zlib.decompress(body))
             await asyncio.sleep(0)  # a part at a time: the service answers meanwhile
         loader.install(snapshot.position)
         self.restored_at = snapshot.position

@@ -11,7 +11,7 @@ CREATE TABLE rules_snapshots (
     taken_at    text    NOT NULL,  -- RFC 3339 UTC
     parts       integer NOT NULL CHECK (parts > 0),
     entities    integer NOT NULL,
-    size        bigint  NOT NULL,  -- bytes, all parts
+    size        bigint  NOT NULL,  -- bytes stored, all parts (each compressed with zlib)
     signature   text    NOT NULL,  -- Ed25519 by the ledger's key over the manifest, hex
     PRIMARY KEY (fingerprint, position)
 );
@@ -23,3 +23,5 @@ CREATE TABLE rules_snapshot_parts (
     body        bytea   NOT NULL,
     PRIMARY KEY (fingerprint, position, part)
 );
+-- the parts come compressed (zlib): PostgreSQL need not try again
+ALTER TABLE rules_snapshot_parts ALTER COLUMN body SET STORAGE EXTERNAL;
