@@ -53,6 +53,12 @@ async def readyz(request: web.Request) -> web.Response:
         "projection_lag": head.position - folded,
         "behind_seconds": round(behind, 3),
         "integrity": alarm or "ok",
+        # the rules' state every write is judged on: a write waits until it reaches the head
+        # (after a restart it starts from the newest snapshot, ``from_snapshot``)
+        "rules": {
+            "folded": store.decider.position,
+            "from_snapshot": store.snapshots.restored_at or None if store.snapshots is not None else None,
+        },
     }
     if lag is not None:
         body["replica"] = lag

@@ -104,6 +104,8 @@ async def test_a_long_fold_leaves_a_snapshot_the_next_start_begins_from(
             assert taken is not None
             assert taken.position == head
             assert store.snapshots.restored_at == (0 if start == "first" else head)
+            rules = (await (await client.get("/readyz")).json())["rules"]
+            assert rules == {"folded": head, "from_snapshot": None if start == "first" else head}
         finally:
             await client.close()
 
