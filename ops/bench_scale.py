@@ -8,7 +8,8 @@ stops and the ledger is measured as an operator would meet it:
 - loading (events/s through the rules) and folding every read model (events/s);
 - the database's size on disk, and per event;
 - a real ``ledger serve`` started on it: seconds until ``/readyz`` answers 200, seconds
-  until the rules' state is folded in the background, and its resident memory then;
+  until the rules' state is folded in the background, and its resident memory then; and a
+  second start, which restores the snapshot of the rules' state the first one took;
 - over HTTP, p50/p99 of a unit's responsibility at a random moment, an accident's
   accountability chain, the findings of the city for a quarter, and an inclusion proof.
 """
@@ -36,6 +37,7 @@ import orjson
 
 from api.tokens import create_token
 from ledger.store import EventStore
+from ledger.store.snapshots import SNAPSHOT_AFTER
 from ops.bench import targets
 from ops.bootstrap import open_ledger
 from ops.config import Settings
@@ -62,6 +64,8 @@ class Size:
     rules_s: float
     rss_mb: float
     latency: dict[str, tuple[float, float]]
+    #: the rules' state of a second start, which restores the snapshot the first one took
+    restart_rules_s: float
 
 
 def _sizes(args: argparse.Namespace) -> list[int]:
@@ -96,15 +100,15 @@ def _rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-async def _rules_folded(log: Path, timeout: float) -> float:
-    """Seconds the service took to fold the rules' state (from its JSON log)."""
+async def _logged(log: Path, event: str, timeout: float) -> dict[str, Any]:
+    """The first entry of the service's JSON log that says ``event`` (waiting for it)."""
     async with asyncio.timeout(timeout):
         while True:
             for line in (await asyncio.to_thread(log.read_bytes)).splitlines():
                 with contextlib.suppress(orjson.JSONDecodeError):
                     entry = orjson.loads(line)
-                    if entry.get("event") == "rules' state folded":
-                        return float(entry["seconds"])
+                    if entry.get("event") == event:
+                        return dict(entry)
             await asyncio.sleep(0.2)
 
 
@@ -166,14 +170,34 @@ async def _measure_service(url: str, store: EventStore, head: int, args: argpars
     try:
         await wait_for_service(f"http://127.0.0.1:{port}/readyz", timeout=600)
         ready = time.perf_counter() - started
-        rules = await _rules_folded(log, timeout=3600)
+        rules = float((await _logged(log, "rules' state folded", timeout=3600))["seconds"])
+        if head - await _snapshot_position(store) >= SNAPSHOT_AFTER:  # the service takes one now
+            await _logged(log, "rules' state snapshot taken", timeout=600)
         rss = _rss_mb(process.pid)
         latency = await _queries(f"http://127.0.0.1:{port}", token, store, head, args.queries, args.seed)
     finally:
         process.send_signal(signal.SIGTERM)
         await process.wait()
+    restarted = await _restart(env, tmp / f"restart-{head}.log")
     size = await store.backend.fetch("SELECT pg_database_size(current_database())")
-    return Size(head, 0.0, 0.0, int(size[0][0]) / 2**20, ready, rules, rss, latency)
+    return Size(head, 0.0, 0.0, int(size[0][0]) / 2**20, ready, rules, rss, latency, restarted)
+
+
+async def _snapshot_position(store: EventStore) -> int:
+    rows = await store.backend.fetch("SELECT MAX(position) FROM rules_snapshots")
+    return int(rows[0][0] or 0)
+
+
+async def _restart(env: dict[str, str], log: Path) -> float:
+    """Seconds a second start takes to fold the rules' state: from the snapshot the first took."""
+    port = free_port()
+    process = await start_service(env, port, log)
+    try:
+        await wait_for_service(f"http://127.0.0.1:{port}/readyz", timeout=600)
+        return float((await _logged(log, "rules' state folded", timeout=3600))["seconds"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await process.wait()
 
 
 async def bench_scale(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,5 +234,6 @@ def _print(s: Size) -> None:
     print(f"— {s.events:,} events (PostgreSQL, {s.database_mb:,.0f} MB, {per_event:,.0f} B/event)")
     print(f"  load through the rules {s.load_rate:>9,.0f} ev/s   fold every read model {s.fold_rate:>9,.0f} ev/s")
     print(f"  serve: ready in {s.ready_s:.2f} s; rules' state folded in {s.rules_s:.1f} s; RSS then {s.rss_mb:,.0f} MB")
+    print(f"  serve again: rules' state from the snapshot the first start took, in {s.restart_rules_s:.1f} s")
     for name, (p50, p99) in s.latency.items():
         print(f"  {name:<28} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
