@@ -3,7 +3,8 @@
 -- log (ledger/store/snapshots.py). They are a cache, not the record: each names the event it
 -- reflects (position and hash, checked against the log before use) and is signed with the
 -- ledger's key (checked before a byte of it is read), and older ones are deleted as new ones
--- are taken (parts first: ledger/store/snapshots.py deletes both). The body is cut in parts so that loading it never stalls the service for long.
+-- are taken (parts first: ledger/store/snapshots.py deletes both). The body is cut in parts,
+-- so that loading it never stalls the service for long.
 CREATE TABLE rules_snapshots (
     fingerprint text    NOT NULL,  -- the code that took it: another code's state is not read
     position    bigint  NOT NULL CHECK (position > 0),
@@ -20,8 +21,6 @@ CREATE TABLE rules_snapshot_parts (
     fingerprint text    NOT NULL,
     position    bigint  NOT NULL,
     part        integer NOT NULL,
-    body        bytea   NOT NULL,
+    body        bytea   NOT NULL,  -- SQLite keeps the bytes as a BLOB under this name too
     PRIMARY KEY (fingerprint, position, part)
 );
--- the parts come compressed (zlib): PostgreSQL need not try again
-ALTER TABLE rules_snapshot_parts ALTER COLUMN body SET STORAGE EXTERNAL;
