@@ -253,8 +253,8 @@ async def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     print(
-        f"snapshot of the rules' state at position {taken.position}: {taken.entities:,} entities, "
-        f"{taken.size / 1e6:.1f} MB in {taken.parts} parts, signed; a start now folds only the events after it"
+        f"snapshot of the rules' state at position {taken.position} (taken {taken.taken_at}): {taken.entities:,} "
+        f"entities, {taken.size / 1e6:.1f} MB in {taken.parts} parts, signed; a start folds only the events after it"
     )
     return 0
 

@@ -74,8 +74,6 @@ def to_datetime(text: str) -> datetime:
     return moment
 
 
-
-
 class Entity(Aggregate):
     """An aggregate whose id derives from its stream name (``hazard:HZ-2019-0001``)."""
 

@@ -310,6 +310,9 @@ class EventStore:
             raise RuntimeError("this store keeps no snapshots of its rules' state (opened without rules or key)")
         async with self._deciding:
             await self._restore_once()
+            taken = await self.snapshots.stored_at(self.decider.position)
+            if taken is not None:  # the same code at the same event: the same state, signed already
+                return taken
             position, entities, parts = await self.snapshots.dump(progress)
         return await self.snapshots.save(position, entities, parts)
 

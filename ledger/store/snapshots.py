@@ -151,6 +151,13 @@ class RulesSnapshots:
         )
         return Snapshot(*rows[0]) if rows else None
 
+    async def stored_at(self, position: int) -> Snapshot | None:
+        """This code's snapshot of the state at ``position``, if one is stored."""
+        rows = await self.backend.fetch(
+            f"SELECT {_COLUMNS} FROM rules_snapshots WHERE fingerprint = ? AND position = ?", self.fingerprint, position
+        )
+        return Snapshot(*rows[0]) if rows else None
+
     async def due(self) -> bool:
         """Has the domain folded ``SNAPSHOT_AFTER`` events or more past the newest snapshot?"""
         latest = await self.latest()
