@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -57,18 +58,23 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def _plain(value: Any) -> bool:
     """True when orjson's sorted output is already canonical (no floats, BMP-only keys)."""
-    stack = [value]
+    if type(value) is not dict and type(value) is not list:
+        return type(value) is not float
+    stack: list[Any] = [value]
     while stack:
         item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            if not all(key.isascii() or not _ASTRAL.search(key) for key in item):
+        members: Iterable[Any] = item
+        if type(item) is dict:
+            keys = "".join(item)
+            if not keys.isascii() and _ASTRAL.search(keys):
                 return False
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is float:
-            return False
+            members = item.values()
+        for member in members:
+            kind = type(member)
+            if kind is dict or kind is list:
+                stack.append(member)
+            elif kind is float:
+                return False
     return True
 
 

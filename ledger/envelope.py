@@ -252,32 +252,37 @@ _LEAVES = (str, bool, type(None))
 
 
 def _sound(data: dict[str, Any]) -> bool:
-    """True when every value is one canonicalisation keeps as it is (iterative: hot path)."""
-    stack: list[tuple[object, int]] = [(data, 0)]
+    """True when every value is one canonicalisation keeps as it is (iterative: hot path).
+    Strings and keys are gathered and searched for forbidden characters in one pass."""
+    texts: list[str] = []
+    stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
-        value, depth = stack.pop()
-        kind = type(value)
-        if kind is dict:
-            keys = value.keys()  # type: ignore[attr-defined]
-            if depth >= MAX_DEPTH or not all(type(k) is str and not _FORBIDDEN.search(k) for k in keys):
-                return False
-            stack.extend((v, depth + 1) for v in value.values())  # type: ignore[attr-defined]
-        elif kind is list:
-            if depth >= MAX_DEPTH:
-                return False
-            stack.extend((v, depth + 1) for v in value)  # type: ignore[attr-defined]
-        elif kind is int:
-            if not is_safe_integer(value):  # type: ignore[arg-type]
-                return False
-        elif kind is float:
-            if value != value or value in (float("inf"), float("-inf")):
-                return False
-        elif kind is str:
-            if _FORBIDDEN.search(value):  # type: ignore[call-overload]
-                return False
-        elif kind not in _LEAVES:
+        container, depth = stack.pop()
+        if depth >= MAX_DEPTH:
             return False
-    return True
+        if type(container) is dict:
+            for key in container:
+                if type(key) is not str:
+                    return False
+            texts.extend(container)
+            values = container.values()
+        else:
+            values = container
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                texts.append(value)
+            elif kind is dict or kind is list:
+                stack.append((value, depth + 1))
+            elif kind is int:
+                if not is_safe_integer(value):
+                    return False
+            elif kind is float:
+                if value != value or value in (float("inf"), float("-inf")):
+                    return False
+            elif kind not in _LEAVES:
+                return False
+    return _FORBIDDEN.search("".join(texts)) is None
 
 
 def _check_json(value: object, path: str, depth: int) -> list[FieldError]:
