@@ -65,7 +65,8 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class StoredRow:
-    """What is written: the event and the fingerprint of the request that posted it."""
+    """What is written: the event and the fingerprint of the request that posted it (for an
+    event with an idempotency key; "" without one)."""
 
     event: StoredEvent
     request_hash: str
@@ -449,7 +450,8 @@ class EventStore:
             raise refused.at_index(index) from None
         version = current + 1
         stored = StoredEvent.sealed(proposed, position, version, group.recorded_at, group.prev_hash)
-        row = StoredRow(stored, proposed.request_hash())
+        # the request's fingerprint tells a retry from a reused key: without a key, nothing to tell
+        row = StoredRow(stored, proposed.request_hash() if proposed.idempotency_key else "")
         group.rows.append(row)
         if proposed.idempotency_key:
             group.keys[proposed.idempotency_key] = row
