@@ -236,22 +236,9 @@ class RulesSnapshots:
             return 0
         snapshot = Snapshot(*rows[0])
         started = time.perf_counter()
-        parts, why = await self._checked(snapshot)
+        why = await self.load(snapshot, self.domain)
         if why is not None:
             log.error(f"a snapshot of the rules' state is refused: {why}; folding the log", position=snapshot.position)
-            return 0
-        loader = self.domain.loader()
-        try:
-            for body in parts:
-                _load_part(loader, zlib.decompress(body))
-                await asyncio.sleep(0)  # a part at a time: the service answers meanwhile
-            loader.install(snapshot.position)
-        except Exception as exc:  # signed by us, yet unreadable: a bug; the domain is untouched
-            log.error(
-                "a snapshot of the rules' state could not be read; folding the log",
-                position=snapshot.position,
-                error=repr(exc),
-            )
             return 0
         self.restored_at = snapshot.position
         if progress is not None:
@@ -259,11 +246,27 @@ class RulesSnapshots:
         log.info(
             "rules' state restored from a snapshot",
             position=snapshot.position,
-            entities=loader.entities,
+            entities=self.domain.entities,
             mb=round(snapshot.size / 1e6, 1),
             seconds=round(time.perf_counter() - started, 2),
         )
         return snapshot.position
+
+    async def load(self, snapshot: Snapshot, domain: Snapshotable) -> str | None:
+        """Check ``snapshot`` and load it into ``domain`` (which has folded nothing); why it
+        was not loaded, or None. ``domain`` is only changed once every part has loaded."""
+        parts, why = await self._checked(snapshot)
+        if why is not None:
+            return why
+        loader = domain.loader()
+        try:
+            for body in parts:
+                _load_part(loader, zlib.decompress(body))
+                await asyncio.sleep(0)  # a part at a time: the service answers meanwhile
+            loader.install(snapshot.position)
+        except Exception as exc:  # signed by us, yet unreadable: a bug
+            return f"it could not be read ({exc!r})"
+        return None
 
     async def audit(self) -> list[tuple[Snapshot, str | None]]:
         """Every stored snapshot, of any code, and why it would be refused (None: it holds) —

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from api.app import create_app
 from api.tokens import create_token
 from ledger.checkpoint import LogKey, load_or_create_signing_key, open_checkpoint
+from ledger.domain import Domain
 from ledger.envelope import StoredEvent
 from ledger.merkle import event_leaf_hash, proof_from_hex, verify_consistency
 from ledger.note import parse_vkey
@@ -160,8 +161,32 @@ async def test_a_changed_snapshot_of_the_rules_state_is_noticed(db_url: str, tmp
         await store.close()
     checked = await asyncio.to_thread(_verify, db_url, key)
     assert checked.returncode == 0, checked.stderr
-    assert f"snapshot of the rules' state at position {taken.position} holds" in checked.stdout
+    assert f"snapshot of the rules' state at position {taken.position} holds (signed, of this log, and the log" in (
+        checked.stdout
+    )
     await raw_sql(db_url, "UPDATE rules_snapshots SET entities = entities + 1")
     checked = await asyncio.to_thread(_verify, db_url, key)
     assert checked.returncode == 1
     assert f"snapshot of the rules' state at position {taken.position}: its signature does not hold" in checked.stderr
+
+
+async def test_a_snapshot_signed_yet_unlike_the_log_fails_verify(db_url: str, tmp_path: Path) -> None:
+    """A snapshot signed with the ledger's key whose state the log does not imply (a bug of
+    ours, or a forgery by whoever holds the key): `ledger verify` folds the log to its
+    position, compares, and names the difference."""
+    await _ledger(db_url)
+    key = tmp_path / "signing.key"
+    store = await open_ledger(db_url, key=LogKey(load_or_create_signing_key(str(key))))
+    try:
+        assert isinstance(store.decider, Domain)
+        hazard = next(s for s in store.decider.tables.aggregates if s.startswith("hazard:"))
+        del store.decider.tables.aggregates[hazard]  # a state that forgot a hazard, then signed
+        taken = await store.take_snapshot()
+    finally:
+        await store.close()
+    checked = await asyncio.to_thread(_verify, db_url, key)
+    assert checked.returncode == 1
+    assert (
+        f"snapshot of the rules' state at position {taken.position}: its state is not what the log implies "
+        f"there: 1 entities differ, e.g. {hazard}"
+    ) in checked.stderr
