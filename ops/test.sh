@@ -9,7 +9,8 @@ export LEDGER_TEST_PG_URL
 LEDGER_TEST_CHROMIUM=$(bash ops/ensure-browser.sh | tail -n 1)
 export LEDGER_TEST_CHROMIUM
 .venv/bin/ruff check --quiet .
-.venv/bin/mypy ledger projections api ops dossier
+.venv/bin/ruff format --check --quiet .
+.venv/bin/mypy ledger projections api ops dossier tests
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web import Application, Request
 from aiohttp.web_runner import BaseRunner
 
 from api.app import STORE, create_app
@@ -34,12 +35,18 @@ class LedgerTestServer(TestServer):
 
 @dataclass
 class Service:
-    client: TestClient
+    client: TestClient[Request, Application]
     tokens: dict[str, str]
 
     @property
+    def app(self) -> Application:
+        app = self.client.app
+        assert app is not None, "the test server has no application"
+        return app
+
+    @property
     def store(self) -> EventStore:
-        return self.client.server.app[STORE]  # type: ignore[union-attr]
+        return self.app[STORE]
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}

@@ -82,7 +82,7 @@ async def svc(db_url: str) -> Any:
     async with service(db_url) as running:
         status, body = await running.post(INSIDE_ACCIDENT)
         assert status == 201, body
-        await running.client.server.app[RUNNER].catch_up()  # type: ignore[union-attr]
+        await running.app[RUNNER].catch_up()
         yield running
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.support import service
 
-HAZARD = {
+HAZARD: dict[str, Any] = {
     "type": "hazard.reported",
     "occurred_at": "2019-12-01T10:00:00+08:00",
     "data": {

@@ -70,7 +70,7 @@ async def test_reads_are_honest_when_another_process_folds(db_url: str, tmp_path
         assert folder.returncode is None
         async with service(db_url) as svc:
             await asyncio.sleep(0.5)
-            assert not svc.client.server.app[RUNNER].following  # type: ignore[union-attr]
+            assert not svc.app[RUNNER].following
             assert await _post_then_read(svc, 50) == []
     finally:
         folder.kill()
@@ -81,7 +81,7 @@ async def test_a_read_the_models_cannot_reach_in_time_is_a_503(db_url: str, monk
     from api import reads
 
     async with service(db_url) as svc:
-        runner = svc.client.server.app[RUNNER]  # type: ignore[union-attr]
+        runner = svc.app[RUNNER]
 
         async def never(position: int, timeout: float) -> bool:
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from ledger.checkpoint import open_checkpoint, raw_public_key
 from ledger.merkle import event_leaf_hash, proof_from_hex, verify_consistency, verify_inclusion
@@ -66,13 +67,15 @@ async def test_an_inclusion_proof_and_a_consistency_proof(db_url: str) -> None:
             event_leaf_hash(event.hash), 41, 50, proof_from_hex(older["proof"]), old_signed.checkpoint.root
         )
 
-        status, consistency = await svc.get("/v1/integrity/consistency", **{"from": 50, "to": head})
+        window: dict[str, Any] = {"from": 50, "to": head}  # "from" is a keyword in Python
+        status, consistency = await svc.get("/v1/integrity/consistency", **window)
         assert status == 200
         first, second = (open_checkpoint(c["note"], log)[0].checkpoint for c in consistency["checkpoints"])
         assert verify_consistency(50, head, first.root, second.root, proof_from_hex(consistency["proof"]))
 
         assert (await svc.get("/v1/integrity/proof/42", size=10))[0] == 400
-        assert (await svc.get("/v1/integrity/consistency", **{"from": 60, "to": 50}))[0] == 400
+        backwards: dict[str, Any] = {"from": 60, "to": 50}
+        assert (await svc.get("/v1/integrity/consistency", **backwards))[0] == 400
 
 
 async def test_odd_positions_are_404_never_500(db_url: str) -> None:

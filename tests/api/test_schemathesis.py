@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -60,7 +61,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_generated_request_gets_a_server_error(case: schemathesis.Case, live: tuple[str, str]) -> None:
+def test_no_generated_request_gets_a_server_error(case: schemathesis.Case[Any], live: tuple[str, str]) -> None:
     base, token = live
     if case.path == "/v1/events/stream":
         return  # an endless response: covered by the SSE test

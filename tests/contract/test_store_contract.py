@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from ledger.canonical import GENESIS_HASH
+from ledger.envelope import StoredEvent
 from ledger.errors import ConcurrencyConflict, IdempotencyConflict
 from ledger.store import EventStore
 from tests.helpers import unit_event
@@ -147,7 +148,7 @@ async def test_a_subscriber_is_woken_by_the_append_not_by_polling(
 
     monkeypatch.setattr(base, "POLL_SECONDS", 60.0)
     iterator = store.subscribe(after=0).__aiter__()
-    waiting = asyncio.create_task(iterator.__anext__())
+    waiting: asyncio.Future[StoredEvent] = asyncio.ensure_future(iterator.__anext__())
     await asyncio.sleep(0.2)  # the subscriber is asleep now
     loop = asyncio.get_running_loop()
     started = loop.time()

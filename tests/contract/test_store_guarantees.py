@@ -14,6 +14,7 @@ import pytest
 
 import ledger.store.base as base
 from ledger.decider import AcceptAll
+from ledger.envelope import StoredEvent
 from ledger.store import EventStore
 from ops.bootstrap import open_ledger
 from tests.contract.dba import raw_sql
@@ -127,7 +128,7 @@ async def test_postgres_listeners_are_woken_by_another_connections_append(
     writer = await open_ledger(pg_url, decider=AcceptAll())
     try:
         iterator = reader.subscribe(after=0).__aiter__()
-        waiting = asyncio.create_task(iterator.__anext__())
+        waiting: asyncio.Future[StoredEvent] = asyncio.ensure_future(iterator.__anext__())
         await asyncio.sleep(0.5)
         loop = asyncio.get_running_loop()
         started = loop.time()

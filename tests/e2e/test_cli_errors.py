@@ -36,8 +36,10 @@ def _cli(
     )
 
 
-async def cli(tmp_path: Path, *args: str, **kwargs: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(_cli, tmp_path, *args, **kwargs)  # type: ignore[arg-type]
+async def cli(
+    tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(_cli, tmp_path, *args, stdin=stdin, env=env)
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -97,7 +99,7 @@ async def test_serve_on_a_taken_port_fails_at_once(tmp_path: Path) -> None:
 async def test_impossible_settings_are_one_line_errors(
     tmp_path: Path, args: list[str], env: dict[str, str], words: list[str]
 ) -> None:
-    _one_line_error(await cli(tmp_path, *args, env=env), *words)  # type: ignore[arg-type]
+    _one_line_error(await cli(tmp_path, *args, env=env), *words)
 
 
 async def test_importing_an_empty_file_reports_the_true_head(tmp_path: Path) -> None:

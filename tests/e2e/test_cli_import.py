@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -23,7 +24,7 @@ async def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(_cli, *args)
 
 
-def _write(path: Path, events: list[object]) -> Path:
+def _write(path: Path, events: Sequence[object]) -> Path:
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
     return path
 

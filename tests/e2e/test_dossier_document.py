@@ -101,8 +101,8 @@ def test_the_accident_dossier_says_everything_in_chinese_and_beijing_time(dossie
         assert words in flat, words
     # no code reaches the reader: every labelled code and event type stays out of the text
     codes = {code for vocabulary in LABELS.values() for code in vocabulary} | set(EVENT_TYPES)
-    words = set(re.findall(r"[a-z_]+(?:\.[a-z_]+)?", text))
-    assert not (codes & words) - {"ledger", "verify"}, codes & words
+    found = set(re.findall(r"[a-z_]+(?:\.[a-z_]+)?", text))
+    assert not (codes & found) - {"ledger", "verify"}, codes & found
     # times: one format, Beijing time, never UTC or an offset
     assert BEIJING.search(text)
     assert not re.search(r"\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|\+08:00)", text)

@@ -53,7 +53,7 @@ ASSIGN = {
         "basis": "罗庄区驻企专家派驻通知",
     },
 }
-ERASE = {
+ERASE: dict[str, Any] = {
     "type": "person.erased",
     "occurred_at": "2020-06-01T09:00:00+08:00",
     "data": {"person_id": PERSON, "reason": "本人离职后申请删除个人信息"},
@@ -64,7 +64,7 @@ async def _caught_up(svc: Service) -> None:
     """The service's read models have folded the head (a dossier reflects what they folded)."""
     head = (await svc.store.head()).position
     for _ in range(200):
-        if svc.client.server.app[RUNNER].position() >= head:  # type: ignore[union-attr]
+        if svc.app[RUNNER].position() >= head:
             return
         await asyncio.sleep(0.05)
     pytest.fail("the read models did not catch up within 10 s")

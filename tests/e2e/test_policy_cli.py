@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -35,7 +36,7 @@ def _units(path: Path) -> Path:
     return path
 
 
-async def _policies(url: str) -> list[dict[str, object]]:
+async def _policies(url: str) -> list[dict[str, Any]]:
     ledger = await open_ledger(url, decider=AcceptAll())
     try:
         return [e.data for e in await ledger.read(after=0, limit=100) if e.type == "policy.adopted"]
@@ -100,4 +101,4 @@ async def test_adopt_posts_through_the_domain_and_is_refused_like_any_event(db_u
         "2020-03-01T00:00:00+08:00",
         "2020-07-01T00:00:00+08:00",
     )
-    assert stored["POL-141000-2020-1-371300"]["rules"]["fatal_accident_sanctions"]["within_days"] == 30  # type: ignore[index]
+    assert stored["POL-141000-2020-1-371300"]["rules"]["fatal_accident_sanctions"]["within_days"] == 30

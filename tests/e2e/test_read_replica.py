@@ -84,9 +84,9 @@ async def test_reads_wait_for_the_replica_and_see_every_write(
     say the replica's lag; resumed, the waiting read is answered."""
     primary_url, replica_url = urls
     async with service(primary_url, read_database_url=replica_url) as svc:
-        app = svc.client.server.app
-        assert app is not None
-        assert app[REPLICA].backend.dsn == replica_url
+        backend = svc.app[REPLICA].backend
+        assert isinstance(backend, PostgresBackend)
+        assert backend.dsn == replica_url
         assert await _post_then_read(svc, 100) == []
         metrics = await (await svc.client.get("/metrics")).text()
         assert "ledger_replica_up 1.0" in metrics

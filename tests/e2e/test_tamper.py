@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web import Application, Request
 
 from api.app import create_app
 from api.tokens import create_token
@@ -44,7 +45,7 @@ HAZARD = {
 
 
 @asynccontextmanager
-async def _service(url: str, key: Path) -> AsyncIterator[TestClient]:
+async def _service(url: str, key: Path) -> AsyncIterator[TestClient[Request, Application]]:
     client = TestClient(TestServer(create_app(Settings(database_url=url, signing_key=str(key)))))
     await client.start_server()
     try:

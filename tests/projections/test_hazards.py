@@ -234,7 +234,7 @@ async def test_a_hazards_state_at_any_moment_and_position_is_its_history_read_by
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         db = store.backend
         history = await db.fetch("SELECT hazard_id, position, occurred_at, state FROM hazard_transitions")
-        units = dict(await db.fetch("SELECT hazard_id, unit_id FROM hazards"))
+        units: dict[str, str] = dict(await db.fetch("SELECT hazard_id, unit_id FROM hazards"))
         moments = [add_days(k("2019-09-01T00:00:00+08:00"), d) for d in range(0, 160, 3)]
         for position in (40, 75, 90, HEAD):
             for at in moments:

@@ -97,7 +97,10 @@ async def test_breadcrumbs_start_at_the_jurisdiction(db_url: str) -> None:
     async with ledger_with(db_url, sample_events()) as (store, _runner):
         head = (await store.head()).position
         chain = await chain_at(store.backend, XINYUAN, OCTOBER, head)
-    ids = lambda crumbs: [c["unit_id"] for c in crumbs]  # noqa: E731
+
+    def ids(crumbs: list[dict[str, Any]]) -> list[str]:
+        return [c["unit_id"] for c in crumbs]
+
     assert ids(breadcrumbs(chain, None)) == ["370000", "371300", "371302", "371302001", XINYUAN]
     assert ids(breadcrumbs(chain, "371302")) == ["371302", "371302001", XINYUAN]
     assert ids(breadcrumbs(chain, "371311")) == [XINYUAN]

@@ -103,7 +103,7 @@ async def test_a_projector_that_fails_leaves_the_others_folded_and_folds_again(d
         async def broken(tx: object, page: object) -> None:
             raise RuntimeError("the hazards projector fails once")
 
-        hazards.apply = broken  # type: ignore[method-assign]
+        hazards.apply = broken  # type: ignore[method-assign,assignment]
         try:
             await runner.catch_up()
         except RuntimeError:
@@ -162,7 +162,7 @@ async def test_a_rebuild_drops_the_secondary_indexes_while_it_fills_and_builds_t
             seen.append(await _indexes(store))
             await folded(tx, page)  # type: ignore[arg-type]
 
-        registry.apply = watching  # type: ignore[method-assign]
+        registry.apply = watching  # type: ignore[method-assign,assignment]
         await runner.rebuild()
         registry.apply = folded  # type: ignore[method-assign]
         during = seen[0]
@@ -205,7 +205,7 @@ async def test_a_rebuild_that_fails_builds_its_indexes_again(db_url: str) -> Non
         async def broken(tx: object, page: object) -> None:
             raise RuntimeError("the hazards projector fails")
 
-        hazards.apply = broken  # type: ignore[method-assign]
+        hazards.apply = broken  # type: ignore[method-assign,assignment]
         with pytest.raises(RuntimeError):
             await runner.rebuild(["hazards"])
         assert await _indexes(store) == before
@@ -230,7 +230,7 @@ async def test_a_catch_up_cancelled_or_whose_read_fails_ends_at_once(
             await asyncio.sleep(0.5)
             await folded(tx, page)  # type: ignore[arg-type]
 
-        hazards.apply = slow  # type: ignore[method-assign]
+        hazards.apply = slow  # type: ignore[method-assign,assignment]
         task = asyncio.create_task(runner.catch_up())
         await asyncio.sleep(0.3)
         assert not task.done()
@@ -249,7 +249,7 @@ async def test_a_catch_up_cancelled_or_whose_read_fails_ends_at_once(
                 raise OSError("the database went away")
             return await read(*args, **kwargs)  # type: ignore[arg-type]
 
-        store.read = failing  # type: ignore[method-assign]
+        store.read = failing  # type: ignore[method-assign,assignment]
         again = ProjectionRunner(store, all_projectors())
         with pytest.raises(OSError, match="went away"):
             await asyncio.wait_for(again.catch_up(), 10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ledger.domain import GRADE_LABELS, accident_grade, grade_label
@@ -45,7 +47,7 @@ def test_grade_labels_are_the_chinese_terms() -> None:
     assert grade_label("larger") == "较大"
 
 
-def occurred(**extra: object) -> Proposed:
+def occurred(**extra: Any) -> Proposed:
     data: dict[str, object] = {
         "accident_id": "AC1",
         "unit_id": ENTERPRISE,

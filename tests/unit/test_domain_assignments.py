@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ledger.domain import Assignment
 from ledger.domain.testing import ENTERPRISE, TOWNSHIP, FakeLedger, jurisdiction, proposed
 from ledger.envelope import Proposed
 
 JAN, MAR, MAY, JUL = (f"2019-{m}-01T00:00:00+08:00" for m in ("01", "03", "05", "07"))
 
 
-def made(aid: str, holder: str, valid_from: str, role: str = "principal", **extra: object) -> Proposed:
+def made(aid: str, holder: str, valid_from: str, role: str = "principal", **extra: Any) -> Proposed:
     return proposed(
         "assignment.made",
         assignment_id=aid,
@@ -143,7 +146,7 @@ def test_a_correction_may_reopen_an_ended_assignment() -> None:
     fl = given(made("A1", "P2", JAN), proposed("assignment.ended", assignment_id="A1", valid_to=MAY))
     fl.post(proposed("assignment.corrected", assignment_id="A1", valid_to=None, reason="未离任"))
     agg = fl.domain.get("assignment:A1")
-    assert agg is not None
+    assert isinstance(agg, Assignment)
     assert agg.valid_to is None
     assert agg.ended is False
     fl.post(proposed("assignment.ended", assignment_id="A1", valid_to=JUL))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ledger.domain import Domain, Hazard, rebuild
@@ -10,7 +12,7 @@ from ledger.envelope import Proposed
 from ledger.errors import DomainRefused
 
 
-def hz(event_type: str, hazard_id: str = "H1", **data: object) -> Proposed:
+def hz(event_type: str, hazard_id: str = "H1", **data: Any) -> Proposed:
     return proposed(event_type, hazard_id=hazard_id, **data)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.domain.testing import CITY, COUNTY, ENTERPRISE, TOWNSHIP, FakeLedger, jurisdiction, proposed
 from ledger.envelope import Proposed
 
 
 def imposed(
-    target: str = ENTERPRISE, kind: str = "max_fine", refs: list[object] | None = None, **extra: object
+    target: str = ENTERPRISE, kind: str = "max_fine", refs: list[object] | None = None, **extra: Any
 ) -> Proposed:
     return proposed(
         "sanction.imposed",
@@ -92,8 +94,8 @@ def test_a_report_names_its_kind_unit_and_period() -> None:
     fl.post(proposed("report.submitted", kind="half_month_hazard", **half))
 
 
-def policy(rules: dict[str, object], **extra: object) -> Proposed:
-    data: dict[str, object] = {
+def policy(rules: dict[str, object], **extra: Any) -> Proposed:
+    data: dict[str, Any] = {
         "policy_id": "LY-2019-Q4",
         "jurisdiction": CITY,
         "rules": rules,

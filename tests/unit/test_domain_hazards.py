@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from ledger.domain import Hazard
 from ledger.domain.testing import ENTERPRISE, FakeLedger, jurisdiction, proposed
 from ledger.envelope import Proposed
 
 DEADLINE = "2019-10-20T00:00:00+08:00"
 
 
-def hz(event_type: str, **data: object) -> Proposed:
+def hz(event_type: str, **data: Any) -> Proposed:
     return proposed(event_type, hazard_id="H1", **data)
 
 
@@ -36,7 +39,9 @@ def ledger(*events: Proposed) -> FakeLedger:
 
 
 def state(fl: FakeLedger) -> str:
-    return fl.domain.get("hazard:H1").state  # type: ignore[union-attr]
+    hazard = fl.domain.get("hazard:H1")
+    assert isinstance(hazard, Hazard)
+    return hazard.state
 
 
 def test_the_full_lifecycle_is_accepted() -> None:
@@ -82,16 +87,17 @@ def test_a_failed_verification_sends_the_hazard_back_to_rectification() -> None:
 
 def test_a_closed_hazard_is_kept_as_little_as_the_rules_still_read() -> None:
     """Once closed (销号) nothing more may be recorded on a hazard: the rules' state keeps its
-    state (to refuse), its unit (the scope of a post) and the library's own attributes — not
-    its description, deadlines, verifications — and refuses as before."""
+    state (to refuse) and its unit (the scope of a post) — not
+    its description, deadlines, verifications, nor the library's id and timestamps, only its
+    version — and refuses as before."""
     fl = ledger(REPORTED, ASSIGNED, RECTIFIED, PASSED)
     live = fl.domain.get("hazard:H1")
-    assert live is not None
+    assert isinstance(live, Hazard)
     assert live.retiring() is False
     assert "description" in live.attributes()
     fl.post(CLOSED)
     closed = fl.domain.get("hazard:H1")
-    assert closed is not None
+    assert isinstance(closed, Hazard)
     assert {k for k in closed.attributes() if not k.startswith("_")} == {"stream", "unit_id", "state"}
     assert (closed.state, closed.unit_id, closed.version) == ("closed", live.unit_id, live.version + 1)
     for later in (PROGRESS, LISTED, CLOSED, RECTIFIED, EXTENDED):

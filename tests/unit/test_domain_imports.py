@@ -47,11 +47,11 @@ def _walk() -> dict[str, set[str]]:
         module = todo.pop()
         if module in seen:
             continue
-        path = _source(module) if module.startswith("ledger") else None
-        if path is None:
+        source = _source(module) if module.startswith("ledger") else None
+        if source is None:
             continue
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        seen[module] = _imports(path, package)
+        package = module if source.name == "__init__.py" else module.rpartition(".")[0]
+        seen[module] = _imports(source, package)
         todo.extend(m for m in seen[module] if m.startswith("ledger"))
     return seen
 

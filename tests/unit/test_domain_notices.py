@@ -6,6 +6,7 @@ before the deadline, 警示 beside 警告. Given events, when a command, then ev
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def made(aid: str, role: str, holder: str, valid_from: str = "2019-01-01T00:00:00+08:00", **extra: object) -> Proposed:
+def made(aid: str, role: str, holder: str, valid_from: str = "2019-01-01T00:00:00+08:00", **extra: Any) -> Proposed:
     target = TOWNSHIP
     return proposed(
         "assignment.made", assignment_id=aid, role=role, holder=holder, target=target, valid_from=valid_from, **extra
@@ -217,7 +218,7 @@ def with_group() -> FakeLedger:
     )
 
 
-def visit(holder: str = GROUP, target: str = COUNTY, purpose: str = "on_site_office", **extra: object) -> Proposed:
+def visit(holder: str = GROUP, target: str = COUNTY, purpose: str = "on_site_office", **extra: Any) -> Proposed:
     return proposed(
         "visit.made", "2019-10-24T09:30:00+08:00", visit_id="V1", holder=holder, target=target, purpose=purpose, **extra
     )
@@ -263,7 +264,7 @@ def hazard(severity: str = "general", occurred_at: str = "2019-10-12T10:00:00+08
     )
 
 
-def rectified(occurred_at: str = "2019-10-12T11:00:00+08:00", **extra: object) -> Proposed:
+def rectified(occurred_at: str = "2019-10-12T11:00:00+08:00", **extra: Any) -> Proposed:
     return proposed("hazard.rectified", occurred_at, hazard_id="H1", by="P2", measures="当场更换灭火器", **extra)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -233,31 +234,31 @@ class DutyModel:
         return True
 
 
-def assignment_event(op: tuple[object, ...]) -> Proposed:
+def assignment_event(op: tuple[Any, ...]) -> Proposed:
     kind, aid = op[0], str(op[1])
     if kind == "made":
         _, _, role, start, end, sup = op
-        data: dict[str, object] = {
+        data: dict[str, Any] = {
             "role": role,
             "holder": "P2",
             "target": ENTERPRISE,
             "valid_from": day(int(start)),
-        }  # type: ignore[call-overload]
+        }
         if end is not None:
-            data["valid_to"] = day(int(end))  # type: ignore[call-overload]
+            data["valid_to"] = day(int(end))
         if sup is not None:
             data["supersedes"] = sup
         return proposed("assignment.made", assignment_id=aid, **data)
     if kind == "ended":
-        return proposed("assignment.ended", assignment_id=aid, valid_to=day(int(op[2])))  # type: ignore[call-overload]
+        return proposed("assignment.ended", assignment_id=aid, valid_to=day(int(op[2])))
     _, _, start, end = op
     data = {"reason": "录入错误"}
     if start is not None:
-        data["valid_from"] = day(int(start))  # type: ignore[call-overload]
+        data["valid_from"] = day(int(start))
     if end == "open":
         data["valid_to"] = None
     elif end != "keep":
-        data["valid_to"] = day(int(end))  # type: ignore[call-overload]
+        data["valid_to"] = day(int(end))
     return proposed("assignment.corrected", assignment_id=aid, **data)
 
 

@@ -3,6 +3,8 @@ person's key, never echoed in an error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ledger.catalogue import EVENT_TYPES
@@ -100,7 +102,7 @@ def test_well_formed_values_pass() -> None:
 
 
 def test_values_are_found_replaced_and_stripped_at_any_depth() -> None:
-    data = {"person_id": "P-1", "changes": {"title": "站长", "phone": "13800000000"}}
+    data: dict[str, Any] = {"person_id": "P-1", "changes": {"title": "站长", "phone": "13800000000"}}
     found = personal_values("person.updated", data)
     assert [(f.pointer, owner, value) for f, owner, value in found] == [("changes/phone", "P-1", "13800000000")]
     replaced = replace_values(data, {("changes", "phone"): "x"})

@@ -176,7 +176,7 @@ def test_the_adopter_gives_what_the_notice_leaves_open_and_nothing_else() -> Non
     with pytest.raises(NotAdoptable, match="within_days"):
         adoption(linfen)
     data = adoption(linfen, parts=WITHIN_DAYS)
-    assert data["rules"]["fatal_accident_sanctions"]["within_days"] == 30  # type: ignore[index]
+    assert data["rules"]["fatal_accident_sanctions"]["within_days"] == 30
     assert "within_days" not in linfen.rules["fatal_accident_sanctions"]  # the document is untouched
     with pytest.raises(NotAdoptable, match="ranking"):
         adoption(ready_policy("POL-371300-2019-119"), parts={"ranking.county_warning": 3})

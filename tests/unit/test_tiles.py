@@ -20,6 +20,8 @@ from ledger.tiles import (
 )
 
 LEAVES = [leaf_hash(i.to_bytes(4, "big")) for i in range(71_000)]
+#: the tree of 70,000 leaves the module shares: its edge, its tiles, the whole tree to compare
+Grown = tuple[TreeEdge, dict[tuple[int, int], bytes], MerkleLog]
 
 
 def _grown(size: int, seed: int = 1) -> tuple[TreeEdge, dict[tuple[int, int], bytes]]:
@@ -38,7 +40,9 @@ def grown() -> tuple[TreeEdge, dict[tuple[int, int], bytes], MerkleLog]:
     return edge, store, MerkleLog(LEAVES)
 
 
-def test_the_specifications_example_of_70000_leaves(grown: tuple[TreeEdge, dict, MerkleLog]) -> None:
+def test_the_specifications_example_of_70000_leaves(
+    grown: Grown,
+) -> None:
     """273 full level-0 tiles and one of width 112, one full level-1 tile and one of 17, one of 1."""
     _, store, _ = grown
     widths = {key: len(row) // 32 for key, row in store.items()}
@@ -53,7 +57,9 @@ def test_the_specifications_example_of_70000_leaves(grown: tuple[TreeEdge, dict,
     assert one.root() == MerkleLog(LEAVES[:256]).root()
 
 
-def test_a_tile_holds_the_roots_of_the_subtrees_below(grown: tuple[TreeEdge, dict, MerkleLog]) -> None:
+def test_a_tile_holds_the_roots_of_the_subtrees_below(
+    grown: Grown,
+) -> None:
     """Hash i of tile (L, N) is MTH(D[(N*256+i)*256**L : (N*256+i+1)*256**L])."""
     _, store, _ = grown
     for level, index, i in [(0, 5, 17), (1, 0, 3), (1, 1, 16), (2, 0, 0)]:
@@ -63,7 +69,7 @@ def test_a_tile_holds_the_roots_of_the_subtrees_below(grown: tuple[TreeEdge, dic
 
 
 @pytest.mark.parametrize("size", [1, 2, 255, 256, 257, 511, 65535, 65536, 65537, 69_999, 70_000])
-def test_roots_and_proofs_equal_the_whole_tree(size: int, grown: tuple[TreeEdge, dict, MerkleLog]) -> None:
+def test_roots_and_proofs_equal_the_whole_tree(size: int, grown: Grown) -> None:
     """For any tree size up to the stored one: root, inclusion and consistency proofs."""
     _, store, log = grown
     assert root_from_tiles(store, size) == log.root(size)
@@ -83,7 +89,7 @@ def test_a_proof_needs_few_tiles() -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1, 255, 256, 300, 65536, 70_000])
-def test_the_edge_reads_back_from_its_tiles(size: int, grown: tuple[TreeEdge, dict, MerkleLog]) -> None:
+def test_the_edge_reads_back_from_its_tiles(size: int, grown: Grown) -> None:
     """A writer restarts from the few tiles of ``edge_tiles``: the same edge, the same root."""
     _, store, log = grown
     edge, _ = _grown(size, seed=size)
