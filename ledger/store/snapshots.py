@@ -91,7 +91,8 @@ class Snapshotable(Protocol):
 
 
 def rules_fingerprint() -> str:
-    """Which code a snapshot belongs to: the domain's source files, Python, eventsourcing."""
+    """Which code a snapshot belongs to: the domain's and this module's source, Python,
+    eventsourcing."""
     import eventsourcing
 
     digest = hashlib.sha256()
@@ -143,11 +144,14 @@ class RulesSnapshots:
         #: the position the domain was restored at (0: folded from the log's start)
         self.restored_at = 0
 
-    async def latest(self) -> Snapshot | None:
-        """The newest snapshot this code can read (not checked: ``restore`` checks)."""
+    async def latest(self, head: int | None = None) -> Snapshot | None:
+        """The newest snapshot this code can read (at or below ``head`` when given); not
+        checked: ``load`` checks."""
+        bound, args = ("", []) if head is None else (" AND position <= ?", [head])
         rows = await self.backend.fetch(
-            f"SELECT {_COLUMNS} FROM rules_snapshots WHERE fingerprint = ? ORDER BY position DESC LIMIT 1",
+            f"SELECT {_COLUMNS} FROM rules_snapshots WHERE fingerprint = ?{bound} ORDER BY position DESC LIMIT 1",
             self.fingerprint,
+            *args,
         )
         return Snapshot(*rows[0]) if rows else None
 
@@ -225,16 +229,10 @@ class RulesSnapshots:
     async def restore(self, head: int, progress: Callable[[int], None] | None = None) -> int:
         """Load the newest usable snapshot at or below ``head`` into the domain (which has
         folded nothing); return its position, or 0 when there is none it may use."""
-        rows = await self.backend.fetch(
-            f"SELECT {_COLUMNS} FROM rules_snapshots WHERE fingerprint = ? AND position <= ? "
-            "ORDER BY position DESC LIMIT 1",
-            self.fingerprint,
-            head,
-        )
-        if not rows:
+        snapshot = await self.latest(head)
+        if snapshot is None:
             log.info("no snapshot of the rules' state this code can read: folding the log from its start")
             return 0
-        snapshot = Snapshot(*rows[0])
         started = time.perf_counter()
         why = await self.load(snapshot, self.domain)
         if why is not None:
@@ -268,12 +266,14 @@ class RulesSnapshots:
             return f"it could not be read ({exc!r})"
         return None
 
-    async def audit(self) -> list[tuple[Snapshot, str | None]]:
-        """Every stored snapshot, of any code, and why it would be refused (None: it holds) —
-        for ``ledger verify``: a snapshot changed behind the ledger's back is noticed before
-        a restart would have to refuse it."""
+    async def stored(self) -> list[Snapshot]:
+        """Every stored snapshot, of any code (``ledger verify`` checks each)."""
         rows = await self.backend.fetch(f"SELECT {_COLUMNS} FROM rules_snapshots ORDER BY position")
-        return [(snapshot, (await self._checked(snapshot))[1]) for snapshot in (Snapshot(*r) for r in rows)]
+        return [Snapshot(*r) for r in rows]
+
+    async def check(self, snapshot: Snapshot) -> str | None:
+        """Why ``snapshot`` would be refused, without loading it (None: it holds)."""
+        return (await self._checked(snapshot))[1]
 
     async def _checked(self, snapshot: Snapshot) -> tuple[list[bytes], str | None]:
         """Its parts, and why it may not be read (None: it may)."""
